@@ -1,0 +1,63 @@
+# eksiam: `make run` and `make test` are the two commands a fresh machine needs (see README).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV ?= .venv
+OUT ?= cdktf.out
+OPA_BINDINGS := opa-golib-python-bindings==0.4.4
+
+# jsii and cdktf-cli use the supported Node that package.json installs, never an end-of-life
+# system Node; Terraform uses the CLI config the project writes into .eksiam/.
+NODE_BIN := $(CURDIR)/node_modules/node/bin
+export JSII_NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.eksiam/terraform.rc
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_TELEMETRY := true
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test setup synth deploy destroy bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP) .eksiam/terraform.rc
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python dependencies into $(VENV)"
+	@$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[test]' 2>&1 | grep -v 'is ignored: it is neither' || true
+	@$(VENV)/bin/python -m pip install -q --no-deps --ignore-requires-python $(OPA_BINDINGS) 2>&1 | grep -v 'is ignored: it is neither' || true
+	@$(VENV)/bin/python -c 'import cdktf, opa_bindings, opa_client, checkov' || { echo "Python dependencies did not install: see the pip output above" >&2; exit 1; }
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "installing Node tooling into node_modules (cdktf-cli, Node 22 for jsii)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@test -x $(NODE_BIN)/node || { echo "node_modules/node did not install a Node binary" >&2; exit 1; }
+	@touch $@
+
+.eksiam/terraform.rc: $(PY_STAMP)
+	@$(VENV)/bin/python -m gate.terraform > /dev/null
+
+synth: setup
+	@$(VENV)/bin/eksiam synth --out $(OUT)
+
+run: setup
+	@$(VENV)/bin/eksiam synth --out $(OUT)
+	@$(VENV)/bin/eksiam check
+
+test: setup
+	@$(VENV)/bin/python -m pytest
+
+deploy: setup
+	@cdktf deploy --auto-approve --output $(OUT) '*'
+
+destroy: setup
+	@cdktf destroy --auto-approve --output $(OUT) '*'
+
+bench: setup
+	@$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(OUT) .eksiam .pytest_cache

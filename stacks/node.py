@@ -1,0 +1,114 @@
+"""The Amazon EKS worker node role (seed ``003``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from gate.errors import UsageError
+from stacks import validation
+from stacks.cdk import Construct, IamPolicy, IamRolePolicyAttachment
+from stacks.documents import (
+    IPV6_CNI_POLICY_NAME,
+    NODE_MANAGED_POLICIES,
+    SSM_MANAGED_INSTANCE_CORE,
+    aws_managed_policy_arn,
+    ipv6_cni_policy,
+    node_trust_policy,
+    render,
+)
+from stacks.role import RoleProps, create_partition, create_role, logical_id_prefix
+
+NODE_ROLE_KIND = "node"
+_ATTACHMENT_KEY = re.compile(r"[a-z0-9_]{1,64}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EksNodeRoleProps(RoleProps):
+    """Props of :class:`EksNodeRole`; defaults are the AWS documents' values.
+
+    ``additional_policy_arns`` maps a fixed key to a policy ARN (as terraform-aws-eks's
+    ``iam_role_additional_policies``): the key names the attachment, so its address stays put
+    when the list changes. ``attach_ssm_managed_instance_core`` adds the AWS managed policy for
+    Session Manager access; ``enable_ipv6_cni`` creates and attaches the VPC CNI's IPv6 policy
+    (in addition to the three documented policies, which stay attached).
+    """
+
+    name: str = "NodeInstanceRole"
+    description: str = (
+        "The role that the worker node kubelet uses to make calls to the Amazon EKS API on your behalf."
+    )
+    additional_policy_arns: Mapping[str, str] = field(default_factory=dict)
+    attach_ssm_managed_instance_core: bool = False
+    enable_ipv6_cni: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        key = f"{type(self).__name__}.additional_policy_arns"
+        for name, arn in self.additional_policy_arns.items():
+            if not isinstance(name, str) or not _ATTACHMENT_KEY.fullmatch(name):
+                raise UsageError(f"{key}: key {name!r} is invalid: use 1-64 of lowercase letters, digits and _")
+            validation.check_policy_arn(arn, f"{key}[{name!r}]")
+        validation.check_unique(self.additional_policy_arns.values(), key)
+        object.__setattr__(self, "additional_policy_arns", MappingProxyType(dict(self.additional_policy_arns)))
+
+
+class EksNodeRole(Construct):
+    """The IAM role of EKS worker nodes (their instance profile's role).
+
+    Trust: ``ec2.amazonaws.com`` with ``sts:AssumeRole``. Permissions: exactly the AWS managed
+    policies ``AmazonEKSWorkerNodePolicy``, ``AmazonEKS_CNI_Policy`` and
+    ``AmazonEC2ContainerRegistryReadOnly``, each its own ``aws_iam_role_policy_attachment``
+    with a fixed address, plus whatever the props opt into.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: EksNodeRoleProps | None = None) -> None:
+        super().__init__(scope, id)
+        props = props or EksNodeRoleProps()
+        self._prefix = logical_id_prefix(id)
+        partition = create_partition(self, self._prefix).partition
+
+        self.role = create_role(self, self._prefix, props, NODE_ROLE_KIND, node_trust_policy())
+        self.attachments: dict[str, IamRolePolicyAttachment] = {}
+
+        managed = dict(NODE_MANAGED_POLICIES)
+        if props.attach_ssm_managed_instance_core:
+            managed["ssm_managed_instance_core"] = SSM_MANAGED_INSTANCE_CORE
+        for key, policy_name in managed.items():
+            self._attach(key, aws_managed_policy_arn(partition, policy_name))
+
+        self.ipv6_cni_policy: IamPolicy | None = None
+        if props.enable_ipv6_cni:
+            self.ipv6_cni_policy = IamPolicy(
+                self,
+                "ipv6_cni",
+                name=IPV6_CNI_POLICY_NAME,
+                path=props.path,
+                description="Amazon VPC CNI permissions for IPv6 clusters",
+                policy=render(ipv6_cni_policy(partition)),
+                tags=dict(props.tags),
+            )
+            self.ipv6_cni_policy.override_logical_id(f"{self._prefix}_ipv6_cni")
+            self._attach("ipv6_cni_policy", self.ipv6_cni_policy.arn)
+
+        for key, arn in sorted(props.additional_policy_arns.items()):
+            self._attach(f"additional_{key}", arn)
+
+    def _attach(self, key: str, policy_arn: str) -> None:
+        attachment = IamRolePolicyAttachment(self, key, role=self.role.name, policy_arn=policy_arn)
+        attachment.override_logical_id(f"{self._prefix}_{key}")
+        self.attachments[key] = attachment
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn
+
+    @property
+    def name(self) -> str:
+        return self.role.name
+
+    @property
+    def unique_id(self) -> str:
+        return self.role.unique_id
