@@ -1,0 +1,122 @@
+"""Benchmarks: figures as ratios against a baseline measured in the same run.
+
+    make bench            # or: .venv/bin/python -m bench
+
+1. Synth start-up: ``eksiam synth`` through the lazy provider import (``stacks.cdk``) against
+   a synth that imports ``cdktf_cdktf_provider_aws`` the ordinary way (every submodule).
+2. OPA round trip: evaluating the synthesized stacks through the REST endpoint
+   (opa-python-client -> embedded server) against the same query on the engine directly.
+
+Wall time is the median of a few runs; memory is the child's peak RSS (Python only: jsii's
+Node process is a separate child and not counted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("EKSIAM_BENCH_RUNS", "3"))
+
+_EAGER_SYNTH = """
+import cdktf_cdktf_provider_aws  # the ordinary import: ~2,200 submodules
+from stacks.app import synthesize
+from stacks.config import load_config
+synthesize(load_config(environ={{}}), {out!r})
+"""
+_LAZY_SYNTH = """
+from stacks.app import synthesize
+from stacks.config import load_config
+synthesize(load_config(environ={{}}), {out!r})
+"""
+
+
+def _wall_seconds(code: str) -> float:
+    """Wall time of one fresh Python process running ``code``."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _peak_rss_kib(code: str) -> int:
+    """Peak RSS of a fresh process running ``code``, measured from a fresh parent, because
+    ``RUSAGE_CHILDREN`` is a high-water mark over every child a process ever had."""
+    probe = (
+        "import resource, subprocess, sys;"
+        f"subprocess.run([sys.executable, '-c', {code!r}], check=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    return int(done.stdout.strip())
+
+
+def bench_synth() -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, template in (("eager", _EAGER_SYNTH), ("lazy", _LAZY_SYNTH)):
+            times = [_wall_seconds(template.format(out=f"{tmp}/{name}-{run}")) for run in range(RUNS)]
+            rss = _peak_rss_kib(template.format(out=f"{tmp}/{name}-rss"))
+            results[name] = {"seconds": statistics.median(times), "peak_rss_mib": rss / 1024}
+    results["speedup"] = results["eager"]["seconds"] / results["lazy"]["seconds"]
+    results["memory_ratio"] = results["eager"]["peak_rss_mib"] / results["lazy"]["peak_rss_mib"]
+    return results
+
+
+def bench_opa() -> dict:
+    from opa_bindings import OpaEngine
+
+    from gate.inputs import load_inputs
+    from gate.opa import OpaGate, policy_modules
+    from stacks.app import synthesize
+    from stacks.config import load_config
+
+    config = load_config(environ={})
+    with tempfile.TemporaryDirectory() as tmp:
+        result = synthesize(config, Path(tmp) / "out")
+        documents = load_inputs(result.stack_files)
+        rounds = 20
+
+        with OpaGate(ROOT / "policy", policy_config=config.to_policy_data()) as gate:
+            gate.check(documents)  # warm-up: compile and prepare the query once
+            started = time.perf_counter()
+            for _ in range(rounds):
+                gate.check(documents)
+            rest = (time.perf_counter() - started) / rounds
+
+        engine = OpaEngine()
+        for policy_id, source in policy_modules(ROOT / "policy").items():
+            engine.add_policy(policy_id, source)
+        engine.add_data({"eksiam": {"config": config.to_policy_data()}})
+        for document in documents:
+            engine.eval_document("eksiam/main", dict(document.data))
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for document in documents:
+                engine.eval_document("eksiam/main", dict(document.data))
+        direct = (time.perf_counter() - started) / rounds
+        engine.close()
+    return {"rest_ms": rest * 1000, "direct_ms": direct * 1000, "rest_overhead": rest / direct}
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    synth = bench_synth()
+    print(f"synth, ordinary provider import: {synth['eager']['seconds']:.2f} s, {synth['eager']['peak_rss_mib']:.0f} MiB peak")
+    print(f"synth, lazy provider import:     {synth['lazy']['seconds']:.2f} s, {synth['lazy']['peak_rss_mib']:.0f} MiB peak")
+    print(f"  -> {synth['speedup']:.1f}x faster, {synth['memory_ratio']:.1f}x less memory")
+    opa = bench_opa()
+    print(f"OPA, 2 stacks via REST (opa-python-client -> embedded server): {opa['rest_ms']:.1f} ms per gate run")
+    print(f"OPA, 2 stacks on the engine directly:                          {opa['direct_ms']:.1f} ms")
+    print(f"  -> REST costs {opa['rest_overhead']:.2f}x the direct evaluation")
+    print(json.dumps({"synth": synth, "opa": opa}))
+
+
+if __name__ == "__main__":
+    main()

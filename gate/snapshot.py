@@ -1,0 +1,57 @@
+"""The IAM snapshot of a live account that ``eksiam verify`` checks.
+
+Its shape is exactly the output of ``aws iam get-account-authorization-details --filter Role``
+(``{"RoleDetailList": [...]}``, see policy/README.md), so a snapshot taken with the AWS CLI
+can be checked with ``eksiam check --input`` too. boto3 reads the standard AWS environment:
+``AWS_ENDPOINT_URL``, ``AWS_REGION``, the credentials chain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from gate.errors import ToolError, UsageError
+
+ROLE_KIND_TAG = "eksiam:role"
+
+
+def _is_candidate(role: dict, names: tuple[str, ...]) -> bool:
+    """The AWS documents' check: a role whose name *includes* the documented name
+    (CloudFormation adds a stack prefix and a suffix), or one eksiam tagged."""
+    tags = {t.get("Key"): t.get("Value") for t in role.get("Tags") or []}
+    return ROLE_KIND_TAG in tags or any(name in role.get("RoleName", "") for name in names)
+
+
+def read_account_snapshot(config) -> dict:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+    names = tuple(
+        props.name
+        for enabled, props in ((config.connector_enabled, config.connector), (config.node_enabled, config.node))
+        if enabled
+    )
+    try:
+        iam = boto3.client("iam", region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+        roles = [
+            role
+            for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=["Role"])
+            for role in page.get("RoleDetailList", [])
+            if _is_candidate(role, names)
+        ]
+    except (NoCredentialsError, NoRegionError) as error:
+        raise UsageError(f"no AWS credentials or region: {error}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_REGION") from None
+    except ClientError as error:
+        raise ToolError(f"AWS IAM refused GetAccountAuthorizationDetails: {error}; grant iam:GetAccountAuthorizationDetails to the caller") from None
+    except BotoCoreError as error:
+        raise ToolError(f"AWS IAM is unreachable: {error}; check AWS_ENDPOINT_URL and the network") from None
+    return {"RoleDetailList": sorted(roles, key=lambda r: r.get("RoleName", ""))}
+
+
+def write_snapshot(snapshot: dict, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(snapshot, indent=2, sort_keys=True, default=str))
+    return path

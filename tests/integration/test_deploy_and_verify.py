@@ -1,0 +1,86 @@
+"""Deploy the synthesized stacks with real terraform to moto, then `eksiam verify` the account."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import boto3
+import pytest
+
+from gate.cli import main
+from gate.terraform import Terraform
+from stacks import CONNECTOR_STACK, NODE_STACK
+
+pytestmark = pytest.mark.integration
+
+
+def apply_stack(synth_dir, stack, workdir, cli_config):
+    shutil.copytree(synth_dir / "stacks" / stack, workdir)
+    # Keep state in the scratch directory, not beside the project.
+    (workdir / "zz_state_override.tf.json").write_text(
+        json.dumps({"terraform": {"backend": {"local": {"path": "test.tfstate"}}}})
+    )
+    terraform = Terraform(workdir, cli_config)
+    terraform.init()
+    terraform.run("apply", "-auto-approve", "-input=false")
+    return terraform
+
+
+@pytest.fixture
+def deployed(aws_env, synth_dir, terraform_cli_config, tmp_path):
+    for stack in (CONNECTOR_STACK, NODE_STACK):
+        apply_stack(synth_dir, stack, tmp_path / stack, terraform_cli_config)
+    return boto3.client("iam")
+
+
+def verify_json(capsys, tmp_path) -> tuple[int, dict]:
+    code = main(["verify", "--format", "json", "--snapshot", str(tmp_path / "snapshot.json")])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_deployed_roles_pass_verify(deployed, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    role = deployed.get_role(RoleName="NodeInstanceRole")["Role"]
+    assert role["Path"] == "/"
+    attached = {p["PolicyName"] for p in deployed.list_attached_role_policies(RoleName="NodeInstanceRole")["AttachedPolicies"]}
+    assert attached == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"}
+    code, report = verify_json(capsys, tmp_path)
+    assert report["findings"] == [] and report["passed"] is True
+    assert code == 0
+    snapshot = json.loads((tmp_path / "snapshot.json").read_text())
+    assert {r["RoleName"] for r in snapshot["RoleDetailList"]} == {"AmazonEKSConnectorAgentRole", "NodeInstanceRole"}
+
+
+def test_drift_in_the_account_fails_verify(deployed, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    deployed.attach_role_policy(RoleName="NodeInstanceRole", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    deployed.update_assume_role_policy(
+        RoleName="AmazonEKSConnectorAgentRole",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}),
+    )
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1 and report["passed"] is False
+    by_resource = {(f["resource"], f["rule"].split("-")[1]) for f in report["findings"]}
+    assert any("NodeInstanceRole" in resource and kind == "NODE" for resource, kind in by_resource)
+    assert any("AmazonEKSConnectorAgentRole" in resource and kind == "CONNECTOR" for resource, kind in by_resource)
+
+
+def test_missing_role_is_reported(aws_env, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1
+    assert report["findings"], "an account without the roles must not pass"
+
+
+def test_unreachable_account_exits_3(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["verify"]) == 3
+    err = capsys.readouterr().err
+    assert "unreachable" in err and "Traceback" not in err
