@@ -51,10 +51,10 @@ test: setup
 	@$(VENV)/bin/python -m pytest
 
 deploy: setup
-	@cdktf deploy --auto-approve --output $(OUT) '*'
+	@cdktf deploy --auto-approve --skip-provider-lock --output $(OUT) '*'
 
 destroy: setup
-	@cdktf destroy --auto-approve --output $(OUT) '*'
+	@cdktf destroy --auto-approve --skip-provider-lock --output $(OUT) '*'
 
 bench: setup
 	@$(VENV)/bin/python -m bench

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -76,13 +75,14 @@ def _add_verify(subparsers) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    from gate.pipeline import display_path
     from stacks.app import synthesize
     from stacks.config import load_config
 
     config = load_config(args.config)
     result = synthesize(config, args.out)
     for stack_file in result.stack_files:
-        print(f"synthesized {os.path.relpath(stack_file)}")
+        print(f"synthesized {display_path(stack_file)}")
     return EXIT_PASSED
 
 
