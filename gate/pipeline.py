@@ -1,0 +1,189 @@
+"""The gate's pipelines: what ``eksiam check`` and ``eksiam verify`` do, step by step.
+
+``check`` without inputs: synth -> terraform init + plan (offline, no credentials; see
+``gate.terraform``) -> OPA on the synthesized JSON and the plan -> checkov on both -> one
+merged report. With inputs it checks just those files. ``verify`` reads the roles from the
+live account and checks them with the same Rego rules.
+
+Every step prints one line with its duration to stderr, so ``--format json`` on stdout stays
+machine-readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from gate.findings import EngineSummary, Finding, Report, Severity
+from gate.inputs import InputDocument, InputKind, load_input, load_inputs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POLICY_DIR = PROJECT_ROOT / "policy"
+STATE_DIR = Path(".eksiam")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything one gate run needs, parsed and validated from the command line."""
+
+    config_path: str | None = None
+    inputs: tuple[str, ...] = ()
+    out_dir: str = "cdktf.out"
+    opa_url: str | None = None
+    fail_on: Severity = Severity.MEDIUM
+    waivers_path: str | None = None
+    use_checkov: bool = True
+    today: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "CheckRequest":
+        return cls(
+            config_path=args.config,
+            inputs=tuple(getattr(args, "input", None) or ()),
+            out_dir=getattr(args, "out", "cdktf.out"),
+            opa_url=args.opa_url,
+            fail_on=Severity.parse(args.fail_on),
+            waivers_path=args.waivers,
+            use_checkov=not getattr(args, "no_checkov", False),
+        )
+
+
+class Progress:
+    """One line per step on stderr: what ran and how long it took."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+
+    @contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        yield
+        print(f"eksiam: {name} ({time.perf_counter() - started:.1f} s)", file=self.stream, flush=True)
+
+    def run(self, name: str, work: Callable[[], T]) -> T:
+        with self.step(name):
+            return work()
+
+
+def run_check(request: CheckRequest, progress: Progress | None = None) -> Report:
+    from stacks.config import load_config
+
+    progress = progress or Progress()
+    # Validate everything the user gave before any work, so bad input costs nothing.
+    config = load_config(request.config_path)
+    waivers = _load_waivers(request)
+    if request.inputs:
+        documents = load_inputs(request.inputs)
+        location_of: dict[str, str] = {}
+    else:
+        documents, location_of = _synth_and_plan(config, request.out_dir, progress)
+    return _evaluate(documents, config, request, waivers, progress, location_of)
+
+
+def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
+    from gate.snapshot import read_account_snapshot, write_snapshot
+    from stacks.config import load_config
+
+    progress = progress or Progress()
+    config = load_config(request.config_path)
+    waivers = _load_waivers(request)
+    snapshot = progress.run("read IAM roles from the account", lambda: read_account_snapshot(config))
+    path = write_snapshot(snapshot, snapshot_file or STATE_DIR / "account-snapshot.json")
+    document = load_input(path)
+    return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {})
+
+
+def _load_waivers(request: CheckRequest):
+    from gate.waivers import load_waivers
+
+    return load_waivers(request.waivers_path) if request.waivers_path else ()
+
+
+def _synth_and_plan(config, out_dir: str, progress: Progress) -> tuple[tuple[InputDocument, ...], dict[str, str]]:
+    from gate.terraform import plan_stack, write_cli_config
+    from stacks.app import synthesize
+
+    result = progress.run("synth", lambda: synthesize(config, out_dir))
+    cli_config = write_cli_config(STATE_DIR)
+    synth_files = [display_path(p) for p in result.stack_files]
+    # The stacks are independent: plan them side by side (terraform is mostly waiting).
+    with ThreadPoolExecutor(max_workers=len(result.stack_files)) as pool:
+        plan_files = progress.run(
+            f"terraform init + plan ({len(result.stack_files)} stacks)",
+            lambda: list(pool.map(lambda f: plan_stack(f, STATE_DIR / "plan", cli_config), result.stack_files)),
+        )
+    plans = [display_path(p) for p in plan_files]
+    # A plan's findings are reported against the file a reviewer can open and fix.
+    location_of = dict(zip(plans, synth_files))
+    return load_inputs([*synth_files, *plans]), location_of
+
+
+def _evaluate(
+    documents: Sequence[InputDocument],
+    config,
+    request: CheckRequest,
+    waivers,
+    progress: Progress,
+    location_of: dict[str, str],
+) -> Report:
+    from gate.opa import run_opa
+
+    opa = progress.run(
+        f"opa: {len(documents)} input(s)",
+        lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=config.to_policy_data()),
+    )
+    findings = list(opa.findings)
+    summary = {"opa": opa.summary}
+    terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
+    if request.use_checkov and terraform_documents:
+        from gate.checkov import run_checkov
+
+        checkov = progress.run(
+            f"checkov: {len(terraform_documents)} input(s)",
+            lambda: run_checkov(terraform_documents, POLICY_DIR / "checkov", policy_config=config.to_policy_data()),
+        )
+        findings.extend(checkov.findings)
+        summary["checkov"] = checkov.summary
+    merged = _merge(findings, location_of)
+    return _apply_waivers(merged, summary, documents, request, waivers)
+
+
+def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
+    """One finding per engine, rule, resource and file, plan findings moved onto their synth file."""
+    unique: dict[tuple[str, str, str, str], Finding] = {}
+    for finding in findings:
+        finding = replace(finding, file=location_of.get(finding.file, finding.file))
+        unique.setdefault((finding.engine, finding.rule, finding.resource, finding.file), finding)
+    return tuple(sorted(unique.values(), key=lambda f: (-f.severity, f.rule, f.resource, f.file)))
+
+
+def _apply_waivers(findings, summary, documents, request: CheckRequest, waivers) -> Report:
+    from gate.waivers import apply_waivers
+
+    today = request.today or date.today()
+    outcome = apply_waivers(findings, waivers, today)
+    return Report(
+        findings=tuple(outcome.kept),
+        summary=summary,
+        inputs=tuple(d.path for d in documents),
+        fail_on=request.fail_on,
+        waived=tuple(outcome.waived),
+        expired_waivers=tuple(outcome.expired),
+    )
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it: reports name files as users see them."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,136 @@
+"""gate.inputs: --input files are read strictly and recognised by content, never by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.errors import UsageError
+from gate.inputs import InputDocument, InputKind, detect_kind, load_input, load_inputs
+
+PLAN = {
+    "format_version": "1.2",
+    "terraform_version": "1.11.0",
+    "planned_values": {"root_module": {"resources": []}},
+    "resource_changes": [],
+    "configuration": {"root_module": {"resources": []}},
+}
+SYNTH = {
+    "//": {"metadata": {"stackName": "eksiam-node"}},
+    "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
+    "resource": {"aws_iam_role": {"node_role": {"name": "NodeInstanceRole"}}},
+}
+HCP = {"plan": PLAN, "run": {"id": "run-1"}, "workspace": {"name": "eks"}}
+SNAPSHOT = {"RoleDetailList": [{"RoleName": "NodeInstanceRole", "Path": "/"}]}
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    "misleading_name, data, kind",
+    [
+        ("plan.json", SYNTH, InputKind.SYNTH),
+        ("cdk.tf.json", PLAN, InputKind.PLAN),
+        ("snapshot.json", HCP, InputKind.HCP),
+        ("cdk.tf.json", SNAPSHOT, InputKind.SNAPSHOT),
+    ],
+)
+def test_kind_comes_from_content_not_the_file_name(tmp_path, misleading_name, data, kind):
+    path = write(tmp_path, misleading_name, json.dumps(data))
+    document = load_input(path)
+    assert document == InputDocument(path=str(path), kind=kind, data=data)
+    assert document.kind == kind.value  # a plain string for the report and the CLI
+
+
+def test_synthesized_stacks_are_recognised(synth_dir):
+    for stack in sorted((synth_dir / "stacks").iterdir()):
+        assert load_input(stack / "cdk.tf.json").kind is InputKind.SYNTH
+
+
+def test_synth_with_only_terraform_block_is_synth():
+    assert detect_kind({"terraform": {}}) is InputKind.SYNTH
+    assert detect_kind({"//": {}}) is InputKind.SYNTH
+
+
+def test_plan_without_resource_changes_is_still_a_plan():
+    plan = {key: PLAN[key] for key in ("format_version", "terraform_version", "planned_values")}
+    assert detect_kind(plan) is InputKind.PLAN
+
+
+def test_terraform_state_json_is_not_a_plan(tmp_path):
+    state = {"format_version": "1.0", "terraform_version": "1.11.0", "values": {"root_module": {}}}
+    path = write(tmp_path, "plan.json", json.dumps(state))
+    with pytest.raises(UsageError, match=r"plan\.json is not a cdk\.tf\.json, terraform plan JSON, HCP policy input or IAM snapshot"):
+        load_input(path)
+
+
+def test_hcp_wrapper_needs_a_plan_inside(tmp_path):
+    path = write(tmp_path, "hcp.json", json.dumps({"plan": {"not": "a plan"}}))
+    with pytest.raises(UsageError, match=r"hcp\.json is not a cdk\.tf\.json.*top-level keys are plan"):
+        load_input(path)
+
+
+def test_snapshot_needs_a_list_of_roles():
+    assert detect_kind({"RoleDetailList": {}}) is None
+
+
+def test_unknown_object_is_rejected_naming_its_keys(tmp_path):
+    path = write(tmp_path, "input.json", json.dumps({"Roles": [], "Marker": None}))
+    with pytest.raises(UsageError, match=r"input\.json is not a cdk\.tf\.json.*Marker, Roles"):
+        load_input(path)
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ('{"resource": ', r"is not valid JSON \(line 1, column 14"),
+        ("", "is empty"),
+        ("  \n\t", "is empty"),
+        ("[]", "holds a JSON array, not an object"),
+        ('"text"', "holds a JSON string, not an object"),
+        ("null", "holds a JSON null, not an object"),
+        ('{"resource": NaN}', "is not valid JSON .*NaN"),
+        (b"\xff\xfe{}", "is not UTF-8 text"),
+    ],
+    ids=["malformed", "empty", "blank", "array", "string", "null", "nan", "binary"],
+)
+def test_unusable_files_are_usage_errors_naming_the_file(tmp_path, content, problem):
+    path = write(tmp_path, "cdk.tf.json", content)
+    with pytest.raises(UsageError, match=problem) as caught:
+        load_input(path)
+    assert str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match=r"input file .*missing\.json does not exist: check the --input path"):
+        load_input(tmp_path / "missing.json")
+
+
+def test_directory_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match=r"is a directory"):
+        load_input(tmp_path)
+
+
+def test_load_inputs_keeps_order_and_the_paths_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "b.json", json.dumps(PLAN))
+    write(tmp_path, "a.json", json.dumps(SNAPSHOT))
+    documents = load_inputs(["b.json", Path("a.json")])
+    assert [(d.path, d.kind) for d in documents] == [("b.json", InputKind.PLAN), ("a.json", InputKind.SNAPSHOT)]
+
+
+def test_input_document_is_frozen(tmp_path):
+    document = load_input(write(tmp_path, "x.json", json.dumps(SNAPSHOT)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        document.kind = InputKind.PLAN

@@ -1,0 +1,406 @@
+"""gate.opa: the embedded OPA REST endpoint and the gate's fail-closed use of it.
+
+Everything here runs the real OPA library behind real HTTP on 127.0.0.1; the gate side
+talks to it only through opa-python-client.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from gate.errors import ToolError, UsageError
+from gate.findings import Finding, Severity
+from gate.inputs import load_input
+from gate.opa import (
+    DEFAULT_POLICY_CONFIG,
+    TOKEN_ENV,
+    OpaEndpoint,
+    OpaGate,
+    merged_policy_config,
+    run_opa,
+)
+from gate.opa_server import EmbeddedOpaServer
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "opa"
+POLICY = FIXTURES / "policy"
+RENAMED = FIXTURES / "inputs" / "renamed-node-role.json"
+COMPLIANT = FIXTURES / "inputs" / "compliant-node-role.json"
+
+
+@pytest.fixture
+def server():
+    with EmbeddedOpaServer() as running:
+        yield running
+
+
+def api(server: EmbeddedOpaServer, method: str, path: str, token: str | None = "", **kwargs) -> requests.Response:
+    """One raw HTTP request to the server, authenticated with its token unless told otherwise."""
+    token = server.token if token == "" else token
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return requests.request(method, f"{server.url}{path}", headers=headers, timeout=10, **kwargs)
+
+
+def policy_copy(tmp_path: Path, files: dict[str, str] | None = None, remove: tuple[str, ...] = ()) -> Path:
+    """The fixture policy set with some files added, replaced or removed."""
+    target = tmp_path / "policy"
+    shutil.copytree(POLICY, target)
+    for name in remove:
+        (target / name).unlink()
+    for name, text in (files or {}).items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text(text)
+    return target
+
+
+def free_port() -> int:
+    """A port nothing listens on: bound once by us, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+# -- the embedded server ---------------------------------------------------------------
+
+
+def test_server_listens_on_loopback_on_a_random_port(server):
+    assert server.url == f"http://127.0.0.1:{server.port}"
+    assert server.port not in (0, 8181)
+    response = api(server, "GET", "/health")
+    assert response.status_code == 200
+    assert response.json() == {}
+
+
+def test_two_servers_get_different_ports_and_tokens():
+    with EmbeddedOpaServer() as first, EmbeddedOpaServer() as second:
+        assert first.port != second.port
+        assert first.token != second.token
+        assert api(first, "GET", "/health", token=second.token).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Bearer "}, {"Authorization": "Basic {token}"},
+     {"Authorization": "{token}"}],
+    ids=["no-header", "wrong-token", "empty-token", "basic-scheme", "no-scheme"],
+)
+@pytest.mark.parametrize("method, path", [("GET", "/health"), ("GET", "/v1/policies"), ("POST", "/v1/data/eksiam/main")])
+def test_server_rejects_requests_without_its_token(server, headers, method, path):
+    headers = {name: value.format(token=server.token) for name, value in headers.items()}
+    response = requests.request(method, f"{server.url}{path}", headers=headers, json={"input": {}}, timeout=10)
+    assert response.status_code == 401
+    assert response.json() == {"code": "unauthorized", "message": "request rejected by administrative policy"}
+
+
+def test_put_policy_then_evaluate_with_input_as_opa_does(server):
+    put = api(server, "PUT", "/v1/policies/demo.rego", data="package demo\nallow if input.user == \"alice\"\n")
+    assert (put.status_code, put.json()) == (200, {})
+
+    allowed = api(server, "POST", "/v1/data/demo/allow", json={"input": {"user": "alice"}})
+    assert allowed.json() == {"result": True}
+    # An undefined document has no "result" key at all, exactly as OPA answers.
+    undefined = api(server, "POST", "/v1/data/demo/allow", json={"input": {"user": "bob"}})
+    assert (undefined.status_code, undefined.json()) == (200, {})
+
+    listed = api(server, "GET", "/v1/policies").json()["result"]
+    assert [p["id"] for p in listed] == ["demo.rego"]
+    assert [t["value"] for t in listed[0]["ast"]["package"]["path"]] == ["data", "demo"]
+
+
+def test_put_policy_with_the_same_id_replaces_the_module(server):
+    api(server, "PUT", "/v1/policies/a.rego", data="package a\nx := 1\n")
+    api(server, "PUT", "/v1/policies/a.rego", data="package a\ny := 2\n")
+    assert api(server, "GET", "/v1/data/a").json() == {"result": {"y": 2}}
+
+
+def test_policy_that_does_not_compile_is_rejected_with_opa_error_shape_and_not_activated(server):
+    api(server, "PUT", "/v1/policies/good.rego", data="package good\nx := 1\n")
+    response = api(server, "PUT", "/v1/policies/dir/bad.rego", data="package bad\n\nx := undefined_fn(1)\n")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_parameter"
+    assert body["message"] == "error(s) occurred while compiling module(s)"
+    assert body["errors"][0]["code"] == "rego_type_error"
+    assert body["errors"][0]["location"]["file"] == "dir/bad.rego"
+    assert body["errors"][0]["location"]["row"] == 3
+    assert "undefined function undefined_fn" in body["errors"][0]["message"]
+    # The rejected module never took effect: the rest keeps evaluating.
+    assert [p["id"] for p in api(server, "GET", "/v1/policies").json()["result"]] == ["good.rego"]
+    assert api(server, "GET", "/v1/data/good/x").json() == {"result": 1}
+
+
+def test_parse_error_carries_row_and_column(server):
+    response = api(server, "PUT", "/v1/policies/p.rego", data="package p\n\nx := ]\ny := 1\n")
+    error = response.json()["errors"][0]
+    assert (response.status_code, error["code"]) == (400, "rego_parse_error")
+    assert error["location"]["file"] == "p.rego"
+    assert error["location"]["row"] == 3
+    assert error["location"]["col"] == 6
+
+
+def test_data_put_is_204_and_replaces_the_document(server):
+    assert api(server, "PUT", "/v1/data/eksiam/config", json={"a": 1, "b": 2}).status_code == 204
+    assert api(server, "PUT", "/v1/data/eksiam/config", json={"a": 3}).status_code == 204
+    assert api(server, "GET", "/v1/data/eksiam/config").json() == {"result": {"a": 3}}
+    assert api(server, "DELETE", "/v1/data/eksiam/config").status_code == 204
+    assert api(server, "GET", "/v1/data/eksiam/config").json() == {}
+    assert api(server, "DELETE", "/v1/data/eksiam/config").status_code == 404
+
+
+def test_ad_hoc_query_returns_bindings_or_nothing(server):
+    api(server, "PUT", "/v1/policies/q.rego", data="package q\nnames := {\"a\", \"b\"}\n")
+    found = api(server, "POST", "/v1/query", json={"query": "data.q.names[x]; x != input.skip", "input": {"skip": "a"}})
+    assert found.json() == {"result": [{"x": "b"}]}
+    assert api(server, "POST", "/v1/query", json={"query": "data.q.names[\"c\"]"}).json() == {}
+    bad = api(server, "POST", "/v1/query", json={"query": "x := "})
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_parameter")
+
+
+def test_evaluation_error_is_a_500_with_the_location(server):
+    api(server, "PUT", "/v1/policies/c.rego", data="package c\nv := 1 if input.a\nv := 2 if input.a\n")
+    response = api(server, "POST", "/v1/data/c/v", json={"input": {"a": True}})
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["code"] == "eval_conflict_error"
+
+
+def test_server_stops_and_closes_its_port_on_exit():
+    with EmbeddedOpaServer() as server:
+        port = server.port
+        assert port_is_open(port)
+    assert not port_is_open(port)
+
+
+def test_server_stops_even_when_the_block_raises():
+    with pytest.raises(RuntimeError, match="boom"):
+        with EmbeddedOpaServer() as server:
+            port = server.port
+            raise RuntimeError("boom")
+    assert not port_is_open(port)
+
+
+# -- the gate: findings ------------------------------------------------------------------
+
+
+def test_gate_turns_the_decision_into_findings():
+    outcome = run_opa([load_input(RENAMED), load_input(COMPLIANT)], POLICY)
+    assert outcome.findings == (
+        Finding(
+            rule="EKSIAM-TEST-001",
+            severity=Severity.HIGH,
+            engine="opa",
+            resource="aws_iam_role.node_role",
+            message='aws_iam_role.node_role is named "RenamedNodeRole", not "NodeInstanceRole".',
+            remediation="Rename the role to the configured node role name.",
+            file=str(RENAMED),
+            title="Node role keeps its configured name",
+        ),
+    )
+    # One rule on each of two inputs; it failed on one of them.
+    assert dataclasses.astuple(outcome.summary) == (2, 1, 1)
+
+
+def test_gate_skips_test_files(tmp_path):
+    outcome = run_opa([load_input(COMPLIANT)], POLICY)
+    assert [d.rules for d in outcome.decisions] == [("EKSIAM-TEST-001",)]
+    assert outcome.findings == ()
+
+
+def test_gate_uploads_the_config_as_data_eksiam_config():
+    config = {"node": {"role_name": "RenamedNodeRole"}}
+    outcome = run_opa([load_input(RENAMED), load_input(COMPLIANT)], POLICY, policy_config=config)
+    assert [(f.file, f.rule) for f in outcome.findings] == [(str(COMPLIANT), "EKSIAM-TEST-001")]
+
+
+def test_config_is_merged_over_the_defaults():
+    merged = merged_policy_config({"node": {"role_name": "Custom", "additional_policy_arns": ["arn:aws:iam::aws:policy/X"]}})
+    assert merged["node"]["role_name"] == "Custom"
+    assert merged["node"]["additional_policy_arns"] == ["arn:aws:iam::aws:policy/X"]
+    assert merged["node"]["allow_ipv6_cni"] is False
+    assert merged["connector"] == DEFAULT_POLICY_CONFIG["connector"]
+    assert merged_policy_config(None) == DEFAULT_POLICY_CONFIG
+
+
+def test_default_config_is_the_config_models_default():
+    from stacks.config import Config
+
+    assert DEFAULT_POLICY_CONFIG == Config().to_policy_data()
+
+
+# -- the gate: OPA given by URL, as if external --------------------------------------------
+
+
+def test_gate_drives_an_opa_server_given_by_url_over_http(server):
+    with OpaGate(POLICY, opa_url=server.url, environ={TOKEN_ENV: server.token}) as gate:
+        decision = gate.evaluate(load_input(RENAMED))
+    assert [f.rule for f in decision.findings] == ["EKSIAM-TEST-001"]
+    # What the client uploaded is on the server, read back over plain HTTP.
+    listed = sorted(p["id"] for p in api(server, "GET", "/v1/policies").json()["result"])
+    assert listed == ["checks/role_name.rego", "lib/result.rego", "main.rego"]
+    config = api(server, "GET", "/v1/data/eksiam/config").json()["result"]
+    assert config == DEFAULT_POLICY_CONFIG
+
+
+def test_gate_removes_stale_eksiam_modules_and_leaves_others_alone(server):
+    always = 'package eksiam.rules.removed\nrule_id := "EKSIAM-GONE"\ndeny contains {"id": "EKSIAM-GONE", "severity": "HIGH", "resource": "r", "msg": "m"}\n'
+    api(server, "PUT", "/v1/policies/checks/removed.rego", data=always)
+    api(server, "PUT", "/v1/policies/theirs.rego", data="package theirs\nx := 1\n")
+    with OpaGate(POLICY, opa_url=server.url, token=server.token) as gate:
+        decision = gate.evaluate(load_input(COMPLIANT))
+    assert decision.rules == ("EKSIAM-TEST-001",)
+    listed = {p["id"] for p in api(server, "GET", "/v1/policies").json()["result"]}
+    assert "checks/removed.rego" not in listed
+    assert "theirs.rego" in listed
+
+
+@pytest.mark.parametrize("token", [None, "wrong"], ids=["no-token", "wrong-token"])
+def test_gate_rejected_by_a_servers_token_check_fails_closed(server, token):
+    with pytest.raises(ToolError, match=rf"unauthorized \(HTTP 401\).*{TOKEN_ENV}"):
+        with OpaGate(POLICY, opa_url=server.url, token=token, environ={}):
+            pass
+
+
+def test_dead_url_fails_closed(tmp_path):
+    port = free_port()
+    with pytest.raises(ToolError, match=rf"cannot reach OPA at http://127.0.0.1:{port}"):
+        run_opa([load_input(COMPLIANT)], POLICY, opa_url=f"http://127.0.0.1:{port}", timeout=2)
+
+
+def test_server_that_never_answers_times_out():
+    # A listening socket nobody accepts from: the connection opens, no answer ever comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ToolError, match=r"did not answer within 0.2s"):
+            run_opa([load_input(COMPLIANT)], POLICY, opa_url=url, timeout=0.2)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["localhost:8181", "ftp://opa:8181", "http://opa:8181/v1", "http://user:pw@opa:8181", "http://opa:notaport"],
+)
+def test_unusable_opa_url_is_a_usage_error(url):
+    with pytest.raises(UsageError, match="--opa-url"):
+        OpaGate(POLICY, opa_url=url)
+
+
+def test_opa_url_defaults_ports_by_scheme():
+    assert OpaEndpoint.parse("https://opa.example.com").port == 443
+    assert OpaEndpoint.parse("http://opa.example.com/").url == "http://opa.example.com:80"
+    assert OpaEndpoint.parse("http://[::1]:8181").host == "[::1]"
+
+
+def test_embedded_server_is_reached_directly_even_behind_a_proxy(monkeypatch):
+    # A CI runner's proxy cannot reach our loopback port; requests would use it for
+    # 127.0.0.1 unless NO_PROXY said otherwise.
+    dead_proxy = f"http://127.0.0.1:{free_port()}"
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, dead_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    outcome = run_opa([load_input(RENAMED)], POLICY)
+    assert [f.rule for f in outcome.findings] == ["EKSIAM-TEST-001"]
+
+
+def test_embedded_server_of_the_gate_is_gone_after_the_block():
+    with OpaGate(POLICY) as gate:
+        assert gate.url.startswith("http://127.0.0.1:")
+        port = int(gate.url.rsplit(":", 1)[1])
+        assert port_is_open(port)
+    assert not port_is_open(port)
+
+
+# -- the gate fails closed on bad policies and bad decisions ----------------------------------
+
+
+def test_parse_error_names_the_file_and_line_and_stops_the_server(tmp_path):
+    policy = policy_copy(tmp_path, {"checks/broken.rego": "package eksiam.rules.broken\n\nx := ]\n"})
+    with pytest.raises(ToolError, match=r"policy/checks/broken\.rego:3: rego_parse_error"):
+        run_opa([load_input(COMPLIANT)], policy)
+    assert not [t for t in threading.enumerate() if t.name == "eksiam-embedded-opa"]
+
+
+def test_compile_error_names_the_file_and_line(tmp_path):
+    policy = policy_copy(tmp_path, {"checks/typo.rego": "package eksiam.rules.typo\n\nrule_id := \"T\"\n\ndeny contains x if {\n\tx := upperr(input.a)\n}\n"})
+    with pytest.raises(ToolError, match=r"policy/checks/typo\.rego:6: rego_type_error: undefined function upperr"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_function_cycle_between_modules_is_named(tmp_path):
+    # Valid Rego when compiled together, but no module of the cycle can be uploaded first.
+    first = "package eksiam.lib.first\n\nimport data.eksiam.lib.second\n\nf(x) := x + 1\n\ng(x) := second.h(x)\n"
+    second = "package eksiam.lib.second\n\nimport data.eksiam.lib.first\n\nh(x) := x * 2\n\nk(x) := first.f(x)\n"
+    policy = policy_copy(tmp_path, {"lib/first.rego": first, "lib/second.rego": second})
+    with pytest.raises(ToolError, match=r"policy/lib/first\.rego, .*policy/lib/second\.rego depend on one another's functions"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_v0_rego_is_rejected_not_rewritten(tmp_path):
+    # opa-python-client can rewrite v0 syntax and retry; the gate must not depend on that.
+    policy = policy_copy(tmp_path, {"checks/old.rego": "package eksiam.rules.old\n\ndeny[msg] {\n\tmsg := \"x\"\n}\n"})
+    with pytest.raises(ToolError, match=r"old\.rego:3: rego_parse_error: `(if|contains)` keyword is required"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_missing_policy_directory_fails_closed(tmp_path):
+    with pytest.raises(ToolError, match="policy directory .* does not exist"):
+        run_opa([load_input(COMPLIANT)], tmp_path / "nowhere")
+
+
+def test_undefined_decision_fails_closed(tmp_path):
+    policy = policy_copy(tmp_path, remove=("main.rego",))
+    with pytest.raises(ToolError, match=r"no decision for data\.eksiam\.main on .*compliant-node-role\.json"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_decision_without_rules_fails_closed(tmp_path):
+    main = (POLICY / "main.rego").read_text().replace("rules contains", "rule_ids contains")
+    policy = policy_copy(tmp_path, {"main.rego": main})
+    with pytest.raises(ToolError, match=r"has no rules"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_zero_rules_evaluated_fails_closed(tmp_path):
+    policy = policy_copy(tmp_path, remove=("checks/role_name.rego", "checks/role_name_test.rego"))
+    with pytest.raises(ToolError, match=r"evaluated no rules"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+@pytest.mark.parametrize(
+    "finding, problem",
+    [
+        ('{"id": "EKSIAM-X", "severity": "HIGH", "resource": "r"}', "without msg"),
+        ('{"id": "EKSIAM-X", "severity": "HIGH", "msg": "m"}', "without resource"),
+        ('{"severity": "HIGH", "resource": "r", "msg": "m"}', "without id"),
+        ('{"id": "EKSIAM-X", "severity": "SEVERE", "resource": "r", "msg": "m"}', "unknown severity 'SEVERE'"),
+        ('"just a string"', "not an object"),
+    ],
+)
+def test_malformed_finding_fails_closed(tmp_path, finding, problem):
+    rule = f'package eksiam.rules.bad\n\nrule_id := "EKSIAM-X"\n\ndeny contains {finding}\n'
+    policy = policy_copy(tmp_path, {"checks/bad.rego": rule})
+    with pytest.raises(ToolError, match=problem):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_evaluation_error_fails_closed(tmp_path):
+    rule = 'package eksiam.rules.conflict\n\nrule_id := "EKSIAM-C"\nrule_id := "EKSIAM-D" if input.resource\n'
+    policy = policy_copy(tmp_path, {"checks/conflict.rego": rule})
+    with pytest.raises(ToolError, match=r"failed to evaluate data\.eksiam\.main .*HTTP 500 .*eval_conflict_error"):
+        run_opa([load_input(COMPLIANT)], policy)
+
+
+def test_no_documents_is_a_usage_error():
+    with pytest.raises(UsageError, match="nothing to check"):
+        run_opa([], POLICY)
