@@ -1,0 +1,47 @@
+# METADATA
+# title: Connector role has one inline policy and no managed policies
+# description: >-
+#   The AWS document gives the connector agent role exactly one inline policy,
+#   AmazonEKSConnectorAgentPolicy (put-role-policy / AWS::IAM::Policy). Any managed policy
+#   attached to it, or a second inline policy, adds permissions (or hides them where this
+#   check cannot read them) that the agent does not need.
+# related_resources:
+#   - https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html
+# custom:
+#   id: EKSIAM-CONNECTOR-004
+#   severity: HIGH
+#   recommended_action: >-
+#     Detach every managed policy from the connector role and keep only the inline policy
+#     AmazonEKSConnectorAgentPolicy.
+package eksiam.rules.connector_004
+
+import rego.v1
+
+import data.eksiam.lib.view
+import data.eksiam.lib.result
+
+deny contains finding if {
+	some role in view.connector_roles
+	some policy in role.managed_policies
+	msg := sprintf("Connector role %s has managed policy %s attached by %s; the documented role has none.", [role.resource, result.policy_label(policy), policy.resource])
+	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+}
+
+deny contains finding if {
+	some role in view.connector_roles
+	names := inline_names(role)
+	count(names) > 1
+	msg := sprintf("Connector role %s has %d inline policies (%s); the documented role has only AmazonEKSConnectorAgentPolicy.", [role.resource, count(names), concat(", ", sort(names))])
+	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+}
+
+# IAM keys inline policies by name, so two declarations of one name are one policy; an
+# unnamed one (name_prefix) is told apart by the resource declaring it.
+inline_names(role) := {n |
+	some p in role.inline_policies
+	n := policy_key(p)
+}
+
+policy_key(p) := p.name if is_string(p.name)
+
+policy_key(p) := sprintf("unnamed policy of %s", [p.resource]) if not is_string(p.name)

@@ -1,0 +1,36 @@
+# METADATA
+# title: Input holds an EKS role the rules can check
+# description: >-
+#   The gate fails closed: an input in which no role is recognizable as the EKS connector
+#   or node role (by its eksiam:role tag, its resource address, or its configured name), or
+#   an input of no shape the adapters read, would otherwise pass every rule without any
+#   rule having checked anything.
+# related_resources:
+#   - https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html
+#   - https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
+# custom:
+#   id: EKSIAM-INPUT-001
+#   severity: HIGH
+#   recommended_action: >-
+#     Check the input: give the gate a synthesized cdk.tf.json, a `terraform show -json`
+#     plan, an HCP Terraform policy input or an IAM get-account-authorization-details
+#     snapshot that contains the roles, tagged eksiam:role or named as configured.
+package eksiam.rules.input_001
+
+import rego.v1
+
+import data.eksiam.lib.view
+import data.eksiam.lib.result
+
+deny contains finding if {
+	view.kind == "unknown"
+	msg := "The input is not a cdk.tf.json, a terraform show -json plan, an HCP Terraform policy input or an IAM role snapshot, so no rule could check it."
+	finding := result.finding(rego.metadata.chain(), "input", msg)
+}
+
+deny contains finding if {
+	view.kind != "unknown"
+	count(view.eksiam_roles) == 0
+	msg := sprintf("The %s input holds no role recognizable as the EKS connector or node role (%d other roles), so no rule could check it.", [view.kind, count(view.roles)])
+	finding := result.finding(rego.metadata.chain(), "input", msg)
+}
