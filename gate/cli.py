@@ -87,19 +87,29 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from gate.pipeline import CheckRequest, run_check
+    from gate.pipeline import run_check
 
-    request = CheckRequest.from_args(args)
+    request = _request(args)
     report = run_check(request)
     return _emit(report, args)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from gate.pipeline import CheckRequest, run_verify
+    from gate.pipeline import run_verify
 
-    request = CheckRequest.from_args(args)
+    request = _request(args)
     report = run_verify(request, snapshot_file=args.snapshot)
     return _emit(report, args)
+
+
+def _request(args: argparse.Namespace):
+    """The run's request, with every report option checked before any work starts."""
+    from gate.pipeline import CheckRequest
+    from gate.report import parse_report_option
+
+    for option in args.report:
+        parse_report_option(option)
+    return CheckRequest.from_args(args)
 
 
 def _emit(report, args: argparse.Namespace) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -65,13 +67,77 @@ class EngineSummary:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What a report says about one rule: SARIF's rule metadata, the Markdown fix column."""
+
+    id: str
+    title: str = ""
+    description: str = ""
+    remediation: str = ""
+    help_uri: str = ""
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted exception: ``rule`` on ``resource`` (``"*"``: every resource) until ``expires``.
+
+    ``expires`` is the last day the waiver holds; ``source`` names the file and entry it came
+    from, so a report can point at the entry to edit.
+    """
+
+    rule: str
+    resource: str
+    reason: str
+    expires: datetime.date
+    source: str = ""
+
+    def matches(self, finding: Finding) -> bool:
+        return self.rule == finding.rule and self.resource in ("*", finding.resource)
+
+    def expired_on(self, today: datetime.date) -> bool:
+        return today > self.expires
+
+    def to_json(self) -> dict:
+        data = {
+            "rule": self.rule,
+            "resource": self.resource,
+            "reason": self.reason,
+            "expires": self.expires.isoformat(),
+        }
+        if self.source:
+            data["source"] = self.source
+        return data
+
+
+@dataclass(frozen=True)
+class WaivedFinding:
+    """A finding that a still-valid waiver took out of the gate's decision (but not the report)."""
+
+    finding: Finding
+    waiver: Waiver
+
+    def to_json(self) -> dict:
+        return {**self.finding.to_json(), "waiver": self.waiver.to_json()}
+
+
+@dataclass(frozen=True)
 class Report:
-    """The merged outcome of one gate run."""
+    """The merged outcome of one gate run.
+
+    ``waived`` lists findings that an accepted waiver excused; ``expired_waivers`` lists waivers
+    that matched a finding after their expiry date: the finding stays in ``findings`` and the
+    expired waiver fails the gate by itself, so nobody forgets to renew or fix. ``rules`` carries
+    rule metadata (titles, fixes, links) for the renderers.
+    """
 
     findings: tuple[Finding, ...]
     summary: dict[str, EngineSummary] = field(default_factory=dict)
     inputs: tuple[str, ...] = ()
     fail_on: Severity = Severity.MEDIUM
+    waived: tuple[WaivedFinding, ...] = ()
+    expired_waivers: tuple[Waiver, ...] = ()
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
 
     @property
     def failing(self) -> tuple[Finding, ...]:
@@ -79,4 +145,4 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.failing
+        return not self.failing and not self.expired_waivers

@@ -141,8 +141,11 @@ def _evaluate(
         f"opa: {len(documents)} input(s)",
         lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=config.to_policy_data()),
     )
+    from gate.report import load_rule_metadata
+
     findings = list(opa.findings)
     summary = {"opa": opa.summary}
+    rules = dict(load_rule_metadata(POLICY_DIR))
     terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
     if request.use_checkov and terraform_documents:
         from gate.checkov import run_checkov
@@ -153,8 +156,9 @@ def _evaluate(
         )
         findings.extend(checkov.findings)
         summary["checkov"] = checkov.summary
+        rules.update(checkov.rules)
     merged = _merge(findings, location_of)
-    return _apply_waivers(merged, summary, documents, request, waivers)
+    return _apply_waivers(merged, summary, rules, documents, request, waivers)
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
@@ -166,7 +170,7 @@ def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Fi
     return tuple(sorted(unique.values(), key=lambda f: (-f.severity, f.rule, f.resource, f.file)))
 
 
-def _apply_waivers(findings, summary, documents, request: CheckRequest, waivers) -> Report:
+def _apply_waivers(findings, summary, rules, documents, request: CheckRequest, waivers) -> Report:
     from gate.waivers import apply_waivers
 
     today = request.today or date.today()
@@ -178,6 +182,7 @@ def _apply_waivers(findings, summary, documents, request: CheckRequest, waivers)
         fail_on=request.fail_on,
         waived=tuple(outcome.waived),
         expired_waivers=tuple(outcome.expired),
+        rules=rules,
     )
 
 

@@ -29,7 +29,8 @@ MIRROR_CANDIDATES = (
     "/usr/share/terraform/plugins",
 )
 DEFAULT_TIMEOUT = 600
-_PLAN_OVERRIDE = {
+# Merged over a stack by Terraform (an ``*_override.tf.json`` file) for the gate's plan only.
+PLAN_OVERRIDE = {
     "terraform": {"backend": {"local": {"path": "plan.tfstate"}}},
     "provider": {
         "aws": [
@@ -151,7 +152,7 @@ def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path) -> Path:
             (workdir / stale).unlink(missing_ok=True)
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(stack_file, workdir / "cdk.tf.json")
-    (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(_PLAN_OVERRIDE, indent=2))
+    (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
     terraform = Terraform(workdir, cli_config)
     terraform.init()
     plan = terraform.plan_json()

@@ -29,9 +29,10 @@ def findings(engine, doc: dict, config: dict) -> list[dict]:
     return engine.eval_query(query, doc)[0]["x"]
 
 
-def hcp_messages(engine, doc: dict, config: dict) -> dict[str, list[str]]:
+def hcp_messages(engine, plan: dict, config: dict) -> dict[str, list[str]]:
+    """The policy set's answer for ``plan`` wrapped as HCP Terraform wraps it."""
     query = f"x := data.eksiam.hcp.messages with data.eksiam.config as {json.dumps(config)}"
-    return engine.eval_query(query, {"plan": as_plan(doc), "run": {"id": "run-mutation"}})[0]["x"]
+    return engine.eval_query(query, {"plan": plan, "run": {"id": "run-mutation"}})[0]["x"]
 
 
 def as_plan(doc: dict) -> dict:
@@ -79,7 +80,7 @@ def test_corpus_size():
 def test_unmutated_stacks_pass(policy_engine, synthesized):
     for stack, doc in synthesized.items():
         assert findings(policy_engine, doc, {}) == [], stack
-        assert not any(hcp_messages(policy_engine, doc, {}).values()), stack
+        assert not any(hcp_messages(policy_engine, as_plan(doc), {}).values()), stack
 
 
 @pytest.mark.parametrize("mutation", INSECURE, ids=lambda m: m.name)
@@ -95,7 +96,7 @@ def test_insecure_mutation_is_denied(policy_engine, synthesized, mutation):
 
 @pytest.mark.parametrize("mutation", INSECURE, ids=lambda m: m.name)
 def test_insecure_mutation_is_denied_in_hcp_policy_set(policy_engine, synthesized, mutation):
-    messages = hcp_messages(policy_engine, mutated(synthesized, mutation), mutation.config)
+    messages = hcp_messages(policy_engine, as_plan(mutated(synthesized, mutation)), mutation.config)
     for rule_id in mutation.expected:
         assert messages[package(rule_id)], f"{rule_id} did not fire: {messages}"
         assert all(m.startswith(rule_id) for m in messages[package(rule_id)])
@@ -106,5 +107,5 @@ def test_harmless_mutation_passes(policy_engine, synthesized, mutation):
     doc = mutated(synthesized, mutation)
     assert doc != synthesized[mutation.stack], "the mutation changed nothing"
     assert findings(policy_engine, doc, mutation.config) == []
-    messages = hcp_messages(policy_engine, doc, mutation.config)
+    messages = hcp_messages(policy_engine, as_plan(doc), mutation.config)
     assert not any(messages.values()), messages

@@ -1,0 +1,46 @@
+"""CKV_EKSIAM_6: no role in the stacks has AdministratorAccess, IAMFullAccess or PowerUserAccess.
+
+Applies to every role attachment, whichever role it targets (the stacks hold only the EKS
+roles). A policy ARN that is neither a literal ARN nor a policy created in the same
+configuration (for instance a data source look-up) cannot be shown to be harmless and fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eksiam_checkov_lib import (
+    FORBIDDEN_MANAGED_POLICIES,
+    NODE_DOC,
+    EksiamCheck,
+    aws_managed_policy_name,
+    policy_arns,
+    referenced_policy,
+)
+
+
+class ForbiddenManagedPolicies(EksiamCheck):
+    severity_name = "CRITICAL"
+    remediation = "Detach AdministratorAccess, IAMFullAccess and PowerUserAccess: EKS roles need none of them."
+    doc_url = NODE_DOC
+
+    def __init__(self) -> None:
+        super().__init__(
+            id="CKV_EKSIAM_6",
+            name="No EKS role has AdministratorAccess, IAMFullAccess or PowerUserAccess attached",
+            supported_resources=["aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_role"],
+        )
+
+    def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
+        problems: list[str] = []
+        for arn in policy_arns(conf, entity_type):
+            managed = aws_managed_policy_name(arn)
+            if managed is not None and managed.lower() in FORBIDDEN_MANAGED_POLICIES:
+                problems.append(f"it attaches {managed}")
+            elif not isinstance(arn, str) or not arn.startswith("arn:"):
+                if referenced_policy(conf) is None:
+                    problems.append("its policy ARN is not a literal ARN, so it cannot be shown to be harmless")
+        return problems
+
+
+check = ForbiddenManagedPolicies()
