@@ -6,9 +6,8 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
-from gate.errors import EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, EksiamError, UsageError
+from gate.errors import EXIT_FAILED, EXIT_PASSED, EksiamError, UsageError
 
 FORMATS = ("text", "json", "junit", "sarif", "markdown")
 

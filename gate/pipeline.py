@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from gate.findings import EngineSummary, Finding, Report, Severity
+from gate.findings import Finding, Report, Severity
 from gate.inputs import InputDocument, InputKind, load_input, load_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,197 @@
+"""`eksiam check` end to end, as a merge request runs it: synth, real terraform plan, OPA and
+checkov, merged report, exit codes, waivers and every report format parsed back."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from gate.cli import main
+from gate.terraform import plan_stack
+from stacks import NODE_STACK
+
+pytestmark = pytest.mark.integration
+
+FORMATS = ("json", "junit", "sarif", "markdown", "text")
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    """One default pipeline run in an empty directory, every format written to a file."""
+    workdir = tmp_path_factory.mktemp("gate")
+    cwd = Path.cwd()
+    os.chdir(workdir)
+    try:
+        reports = [f"--report={fmt}=report.{fmt}" for fmt in FORMATS]
+        code = main(["check", "--format", "json", "--output", "stdout.json", *reports])
+    finally:
+        os.chdir(cwd)
+    return code, workdir
+
+
+@pytest.fixture(scope="module")
+def admin_attached(synthesized, terraform_cli_config, tmp_path_factory) -> tuple[Path, Path]:
+    """The node stack with AdministratorAccess attached: its cdk.tf.json and a real plan of it."""
+    stack = copy.deepcopy(synthesized[NODE_STACK])
+    stack["resource"]["aws_iam_role_policy_attachment"]["node_admin"] = {
+        "role": "${aws_iam_role.node_role.name}",
+        "policy_arn": "arn:${data.aws_partition.node_partition.partition}:iam::aws:policy/AdministratorAccess",
+    }
+    root = tmp_path_factory.mktemp("admin")
+    synth_file = root / "stacks" / NODE_STACK / "cdk.tf.json"
+    synth_file.parent.mkdir(parents=True)
+    synth_file.write_text(json.dumps(stack, indent=2))
+    plan_file = plan_stack(synth_file, root / "plan", terraform_cli_config)
+    return synth_file, plan_file
+
+
+def run_cli(argv, capsys) -> tuple[int, str, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_default_pipeline_passes_with_both_engines(clean_run):
+    code, workdir = clean_run
+    report = json.loads((workdir / "stdout.json").read_text())
+    assert code == 0 and report["passed"] is True and report["findings"] == []
+    assert report["summary"]["opa"]["evaluated"] > 0 and report["summary"]["opa"]["failed"] == 0
+    assert report["summary"]["checkov"]["passed"] > 0 and report["summary"]["checkov"]["failed"] == 0
+    assert (workdir / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").is_file()
+    assert json.loads((workdir / "report.json").read_text()) == report
+
+
+def test_every_report_format_is_well_formed(clean_run):
+    _, workdir = clean_run
+    sarif = json.loads((workdir / "report.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith(".json")
+    assert sarif["runs"][0]["tool"]["driver"]["name"] == "eksiam"
+    suites = ET.fromstring((workdir / "report.junit").read_text())
+    assert suites.tag == "testsuites" and int(suites.get("failures", "0")) == 0
+    assert len(suites.findall(".//testcase")) > 0
+    assert "passed" in (workdir / "report.markdown").read_text().lower()
+    assert "\x1b[" not in (workdir / "report.text").read_text()
+
+
+def test_administrator_access_fails_in_both_engines(admin_attached, capsys):
+    synth_file, plan_file = admin_attached
+    code, out, err = run_cli(["check", "--input", str(synth_file), str(plan_file), "--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == 1 and report["passed"] is False
+    by_engine = {(f["engine"], f["rule"]) for f in report["findings"]}
+    assert ("opa", "EKSIAM-NODE-003") in by_engine and ("opa", "EKSIAM-ROLE-003") in by_engine
+    assert ("checkov", "CKV_AWS_274") in by_engine
+    for finding in report["findings"]:
+        assert {"rule", "severity", "engine", "resource", "message", "file"} <= set(finding)
+    admin = [f for f in report["findings"] if f["rule"] == "EKSIAM-ROLE-003"]
+    assert admin[0]["remediation"] and "node_admin" in json.dumps(report["findings"])
+
+
+def test_sarif_points_into_the_synthesized_file(admin_attached, capsys, tmp_path):
+    synth_file, _ = admin_attached
+    sarif_file = tmp_path / "out.sarif"
+    code, _, _ = run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "sarif", "--output", str(sarif_file)], capsys)
+    assert code == 1
+    run = json.loads(sarif_file.read_text())["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    lines = synth_file.read_text().splitlines()
+    for result in run["results"]:
+        assert result["ruleId"] in rule_ids
+        location = result["locations"][0]["physicalLocation"]
+        line = lines[location["region"]["startLine"] - 1]
+        assert '"node_' in line, f"startLine {location['region']['startLine']} is {line!r}"
+
+
+def test_waivers_accept_list_and_expire(admin_attached, capsys, tmp_path):
+    synth_file, _ = admin_attached
+    findings = json.loads(run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "json"], capsys)[1])["findings"]
+    entries = "".join(
+        f'[[waiver]]\nrule = "{f["rule"]}"\nresource = "{f["resource"]}"\n'
+        f'reason = "break-glass access approved in CHG-1234"\nexpires = 2999-12-31\n\n' for f in findings
+    )
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(entries)
+    code, out, _ = run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "json", "--waivers", str(waivers)], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["findings"] == [] and len(report["waived"]) == len(findings)
+
+    waivers.write_text(entries.replace("2999-12-31", "2020-01-01"))
+    code, out, _ = run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "json", "--waivers", str(waivers)], capsys)
+    assert code == 1 and json.loads(out)["expired_waivers"]
+
+    waivers.write_text(entries.replace("break-glass access approved in CHG-1234", "ok"))
+    code, _, err = run_cli(["check", "--input", str(synth_file), "--no-checkov", "--waivers", str(waivers)], capsys)
+    assert code == 2 and "reason" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "does not exist"),
+    ("{not json", "JSON"),
+    ('{"hello": "world"}', "is not a cdk.tf.json"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, expected):
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_text(content)
+    code, out, err = run_cli(["check", "--input", str(path)], capsys)
+    assert code == 2 and out == ""
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unknown_format_exits_2(capsys):
+    code, _, err = run_cli(["check", "--format", "yaml"], capsys)
+    assert code == 2 and "invalid choice: 'yaml'" in err
+
+
+def test_dead_opa_fails_closed(synth_dir, capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    stack = synth_dir / "stacks" / NODE_STACK / "cdk.tf.json"
+    code, out, err = run_cli(["check", "--input", str(stack), "--opa-url", f"http://127.0.0.1:{port}"], capsys)
+    assert code == 3 and out == "" and err.count("\n") == 1
+
+
+def fake_tool(directory: Path, name: str, exit_code: int) -> Path:
+    tool = directory / name
+    tool.write_text(f"#!/bin/sh\necho 'simulated {name} failure' >&2\nexit {exit_code}\n")
+    tool.chmod(0o755)
+    return tool
+
+
+def test_failing_terraform_fails_closed(tmp_path, monkeypatch, capsys):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_tool(bin_dir, "terraform", 1)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["check"], capsys)
+    assert code == 3 and out == ""
+    assert "terraform" in err.splitlines()[-1] and "Traceback" not in err
+
+
+def test_failing_checkov_fails_closed(synth_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EKSIAM_CHECKOV", str(fake_tool(tmp_path, "checkov", 2)))
+    stack = synth_dir / "stacks" / NODE_STACK / "cdk.tf.json"
+    code, out, err = run_cli(["check", "--input", str(stack)], capsys)
+    assert code == 3 and out == "" and "checkov" in err.splitlines()[-1]
+
+
+def test_installed_command_runs_as_users_run_it(synth_dir):
+    eksiam = Path(sys.executable).parent / "eksiam"
+    stack = synth_dir / "stacks" / NODE_STACK / "cdk.tf.json"
+    done = subprocess.run([str(eksiam), "check", "--input", str(stack), "--format", "json", "--no-checkov"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["passed"] is True
+    assert "eksiam: opa" in done.stderr
+    help_text = subprocess.run([str(eksiam), "check", "--help"], capture_output=True, text=True).stdout
+    assert "--fail-on" in help_text and "--waivers" in help_text
