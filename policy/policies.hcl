@@ -33,6 +33,11 @@ policy "eksiam-input-002" {
   enforcement_level = "mandatory"
 }
 
+policy "eksiam-input-003" {
+  query             = "data.eksiam.hcp.messages.input_003"
+  enforcement_level = "mandatory"
+}
+
 policy "eksiam-node-001" {
   query             = "data.eksiam.hcp.messages.node_001"
   enforcement_level = "mandatory"

@@ -6,11 +6,13 @@ import rego.v1
 
 defaults := {
 	"connector": {
+		"enabled": true,
 		"role_name": "AmazonEKSConnectorAgentRole",
 		"permissions_boundary": "",
 		"path": "",
 	},
 	"node": {
+		"enabled": true,
 		"role_name": "NodeInstanceRole",
 		"permissions_boundary": "",
 		"path": "",

@@ -71,7 +71,19 @@ def test_missing_role_is_reported(aws_env, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, report = verify_json(capsys, tmp_path)
     assert code == 1
-    assert report["findings"], "an account without the roles must not pass"
+    missing = {f["resource"] for f in report["findings"] if f["rule"] == "EKSIAM-INPUT-003"}
+    assert missing == {"AmazonEKSConnectorAgentRole", "NodeInstanceRole"}
+
+
+def test_account_with_only_the_node_role(aws_env, synth_dir, terraform_cli_config, capsys, tmp_path, monkeypatch):
+    apply_stack(synth_dir, NODE_STACK, tmp_path / NODE_STACK, terraform_cli_config)
+    monkeypatch.chdir(tmp_path)
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1
+    assert [(f["rule"], f["resource"]) for f in report["findings"]] == [("EKSIAM-INPUT-003", "AmazonEKSConnectorAgentRole")]
+    monkeypatch.setenv("EKSIAM_CONNECTOR_ENABLED", "false")
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 0 and report["passed"] is True
 
 
 def test_unreachable_account_exits_3(monkeypatch, capsys, tmp_path):
