@@ -44,8 +44,7 @@ synth: setup
 	@$(VENV)/bin/eksiam synth --out $(OUT)
 
 run: setup
-	@$(VENV)/bin/eksiam synth --out $(OUT)
-	@$(VENV)/bin/eksiam check
+	@$(VENV)/bin/eksiam check --out $(OUT)
 
 test: setup
 	@$(VENV)/bin/python -m pytest

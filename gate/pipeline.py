@@ -112,7 +112,7 @@ def _synth_and_plan(config, out_dir: str, progress: Progress) -> tuple[tuple[Inp
     from gate.terraform import plan_stack, write_cli_config
     from stacks.app import synthesize
 
-    result = progress.run("synth", lambda: synthesize(config, out_dir))
+    result = progress.run(f"synth to {out_dir}/stacks/", lambda: synthesize(config, out_dir))
     cli_config = write_cli_config(STATE_DIR)
     synth_files = [display_path(p) for p in result.stack_files]
     # The stacks are independent: plan them side by side (terraform is mostly waiting).
