@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gate import POLICY_DIR
 from gate.errors import ToolError, UsageError
 from gate.findings import EngineSummary, Finding, RuleInfo, Severity
 from gate.report.locations import key_lines
@@ -61,7 +62,7 @@ TIMEOUT_ENV = "EKSIAM_CHECKOV_TIMEOUT"
 EXECUTABLE_ENV = "EKSIAM_CHECKOV"
 BUILTIN_SEVERITY = Severity.HIGH
 POLICY_INDEX_URL = "https://www.checkov.io/5.Policy%20Index/terraform.html"
-EXTERNAL_CHECKS_DIR = Path(__file__).resolve().parent.parent / "policy" / "checkov"
+EXTERNAL_CHECKS_DIR = POLICY_DIR / "checkov"
 
 OFFLINE_ENV = {
     "BC_SKIP_MAPPING": "TRUE",

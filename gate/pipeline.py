@@ -21,11 +21,10 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from gate import POLICY_DIR
 from gate.findings import Finding, Report, Severity
 from gate.inputs import InputDocument, InputKind, load_input, load_inputs
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-POLICY_DIR = PROJECT_ROOT / "policy"
 STATE_DIR = Path(".eksiam")
 
 T = TypeVar("T")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
+from gate import POLICY_DIR
+from gate.report.rules import metadata_blocks
+
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.MULTILINE)
 _SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
@@ -34,17 +36,8 @@ class RuleDoc:
 
 def metadata_block(text: str) -> dict:
     """The YAML of the first ``# METADATA`` comment block of a Rego file ({} when absent)."""
-    lines = text.splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == "# METADATA")
-    except StopIteration:
-        return {}
-    body = []
-    for line in lines[start + 1:]:
-        if not line.startswith("#"):
-            break
-        body.append(line[2:] if line.startswith("# ") else line[1:])
-    return yaml.safe_load("\n".join(body)) or {}
+    blocks = metadata_blocks(text)
+    return (yaml.safe_load(blocks[0]) or {}) if blocks else {}
 
 
 def rule_files(policy_dir: Path = POLICY_DIR) -> list[Path]:

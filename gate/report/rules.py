@@ -24,11 +24,11 @@ from typing import Any
 
 import yaml
 
+from gate import POLICY_DIR
 from gate.errors import UsageError
 from gate.findings import RuleInfo, Severity
 
 _MARKER = "# METADATA"
-DEFAULT_POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 
 
 def metadata_blocks(text: str) -> list[str]:
@@ -110,6 +110,6 @@ def default_rule_metadata() -> dict[str, RuleInfo]:
     the OPA engine reports the broken policy itself.
     """
     try:
-        return load_rule_metadata(DEFAULT_POLICY_DIR)
+        return load_rule_metadata(POLICY_DIR)
     except (UsageError, OSError):
         return {}
