@@ -28,7 +28,8 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	@echo "installing Python dependencies into $(VENV)"
 	@$(VENV)/bin/python -m pip install -q -c constraints.txt -e '.[test]' 2>&1 | grep -v 'is ignored: it is neither' || true
 	@$(VENV)/bin/python -m pip install -q --no-deps --ignore-requires-python $(OPA_BINDINGS) 2>&1 | grep -v 'is ignored: it is neither' || true
-	@$(VENV)/bin/python -c 'import cdktf, opa_bindings, opa_client, checkov' || { echo "Python dependencies did not install: see the pip output above" >&2; exit 1; }
+	@$(VENV)/bin/python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("cdktf", "cdktf_cdktf_provider_aws", "opa_bindings", "opa_client", "checkov", "moto")))' \
+		|| { echo "Python dependencies did not install: see the pip output above" >&2; exit 1; }
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
