@@ -195,3 +195,22 @@ def test_installed_command_runs_as_users_run_it(synth_dir):
     assert "eksiam: opa" in done.stderr
     help_text = subprocess.run([str(eksiam), "check", "--help"], capture_output=True, text=True).stdout
     assert "--fail-on" in help_text and "--waivers" in help_text
+
+
+def test_fail_on_sets_the_threshold(synthesized, tmp_path, capsys):
+    stack = copy.deepcopy(synthesized[NODE_STACK])
+    stack["resource"]["aws_iam_role"]["node_role"]["path"] = "eks"  # not an IAM path: MEDIUM
+    path = tmp_path / "cdk.tf.json"
+    path.write_text(json.dumps(stack))
+    argv = ["check", "--input", str(path), "--no-checkov", "--format", "json"]
+
+    code, out, _ = run_cli(argv, capsys)
+    findings = json.loads(out)["findings"]
+    assert code == 1 and {f["severity"] for f in findings} == {"MEDIUM"}
+
+    code, out, _ = run_cli([*argv, "--fail-on", "high"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["passed"] is True and report["findings"] == findings
+
+    code, _, err = run_cli([*argv, "--fail-on", "severe"], capsys)
+    assert code == 2 and "unknown severity 'severe'" in err
