@@ -63,9 +63,13 @@ def write_reports(report: Report, fmt: str, output: str | Path | None = None, ex
 
 
 def _write(path: Path, content: str) -> None:
+    """Write whole or not at all: a CI artifact must never be a truncated report."""
+    partial = path.with_name(f".{path.name}.partial")
     try:
         if path.parent != Path("."):
             path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        partial.write_text(content, encoding="utf-8")
+        os.replace(partial, path)
     except OSError as error:
+        partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write the report to {path}: {error.strerror or error}; choose a writable path") from None
