@@ -135,13 +135,13 @@ def _evaluate(
     location_of: dict[str, str],
 ) -> Report:
     from gate.opa import run_opa
-
-    opa = progress.run(
-        f"opa: {len(documents)} input(s)",
-        lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=config.to_policy_data()),
-    )
     from gate.report import load_rule_metadata
 
+    policy_config = config.to_policy_data()
+    opa = progress.run(
+        f"opa: {len(documents)} input(s)",
+        lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config),
+    )
     findings = list(opa.findings)
     summary = {"opa": opa.summary}
     rules = dict(load_rule_metadata(POLICY_DIR))
@@ -151,7 +151,7 @@ def _evaluate(
 
         checkov = progress.run(
             f"checkov: {len(terraform_documents)} input(s)",
-            lambda: run_checkov(terraform_documents, POLICY_DIR / "checkov", policy_config=config.to_policy_data()),
+            lambda: run_checkov(terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config),
         )
         findings.extend(checkov.findings)
         summary["checkov"] = checkov.summary

@@ -1,13 +1,22 @@
 """eksiam's SDK: cdktf constructs and stacks for the two IAM roles Amazon EKS needs.
 
-Importing this package loads cdktf (see ``stacks.cdk``); the names below are the public API.
+The props and the configuration import without cdktf; the constructs and stacks load it
+(and its Node.js process) on first use, so the gate can read a config in milliseconds.
 """
 
+from importlib import import_module
+
 from stacks.config import Config, load_config
-from stacks.connector import EksConnectorAgentRole, EksConnectorAgentRoleProps
-from stacks.node import EksNodeRole, EksNodeRoleProps
-from stacks.role import ROLE_KIND_TAG
-from stacks.stacks import CONNECTOR_STACK, NODE_STACK, ConnectorAgentRoleStack, NodeRoleStack
+from stacks.props import ROLE_KIND_TAG, EksConnectorAgentRoleProps, EksNodeRoleProps
+
+_LAZY = {
+    "EksConnectorAgentRole": "stacks.connector",
+    "EksNodeRole": "stacks.node",
+    "ConnectorAgentRoleStack": "stacks.stacks",
+    "NodeRoleStack": "stacks.stacks",
+    "CONNECTOR_STACK": "stacks.stacks",
+    "NODE_STACK": "stacks.stacks",
+}
 
 __all__ = [
     "CONNECTOR_STACK",
@@ -22,3 +31,9 @@ __all__ = [
     "ROLE_KIND_TAG",
     "load_config",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'stacks' has no attribute {name!r}")

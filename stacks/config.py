@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import UsageError
-from stacks.connector import EksConnectorAgentRoleProps
-from stacks.node import EksNodeRoleProps
+from stacks.props import EksConnectorAgentRoleProps, EksNodeRoleProps
 
 DEFAULT_CONFIG_FILE = "eksiam.toml"
 ENV_PREFIX = "EKSIAM_"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from stacks.cdk import Construct, IamRolePolicy, IamServiceLinkedRole
 from stacks.documents import (
     CONNECTOR_POLICY_NAME,
@@ -12,23 +10,8 @@ from stacks.documents import (
     connector_trust_policy,
     render,
 )
-from stacks.role import RoleProps, create_partition, create_role, logical_id_prefix
-
-CONNECTOR_ROLE_KIND = "connector"
-
-
-@dataclass(frozen=True, kw_only=True)
-class EksConnectorAgentRoleProps(RoleProps):
-    """Props of :class:`EksConnectorAgentRole`; defaults are the AWS documents' values.
-
-    ``create_service_linked_role`` also creates the service-linked role for
-    ``eks-connector.amazonaws.com``, as the documented CloudFormation template does; turn it
-    off when the account already has it (``AWSServiceRoleForAmazonEKSConnector``).
-    """
-
-    name: str = "AmazonEKSConnectorAgentRole"
-    description: str = "The agent role that EKS connector uses to communicate with AWS services."
-    create_service_linked_role: bool = True
+from stacks.props import CONNECTOR_ROLE_KIND, EksConnectorAgentRoleProps
+from stacks.role import create_partition, create_role, logical_id_prefix
 
 
 class EksConnectorAgentRole(Construct):

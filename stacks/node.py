@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-
-from gate.errors import UsageError
-from stacks import validation
 from stacks.cdk import Construct, IamPolicy, IamRolePolicyAttachment
 from stacks.documents import (
     IPV6_CNI_POLICY_NAME,
@@ -19,40 +12,8 @@ from stacks.documents import (
     node_trust_policy,
     render,
 )
-from stacks.role import RoleProps, create_partition, create_role, logical_id_prefix
-
-NODE_ROLE_KIND = "node"
-_ATTACHMENT_KEY = re.compile(r"[a-z0-9_]{1,64}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class EksNodeRoleProps(RoleProps):
-    """Props of :class:`EksNodeRole`; defaults are the AWS documents' values.
-
-    ``additional_policy_arns`` maps a fixed key to a policy ARN (as terraform-aws-eks's
-    ``iam_role_additional_policies``): the key names the attachment, so its address stays put
-    when the list changes. ``attach_ssm_managed_instance_core`` adds the AWS managed policy for
-    Session Manager access; ``enable_ipv6_cni`` creates and attaches the VPC CNI's IPv6 policy
-    (in addition to the three documented policies, which stay attached).
-    """
-
-    name: str = "NodeInstanceRole"
-    description: str = (
-        "The role that the worker node kubelet uses to make calls to the Amazon EKS API on your behalf."
-    )
-    additional_policy_arns: Mapping[str, str] = field(default_factory=dict)
-    attach_ssm_managed_instance_core: bool = False
-    enable_ipv6_cni: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        key = f"{type(self).__name__}.additional_policy_arns"
-        for name, arn in self.additional_policy_arns.items():
-            if not isinstance(name, str) or not _ATTACHMENT_KEY.fullmatch(name):
-                raise UsageError(f"{key}: key {name!r} is invalid: use 1-64 of lowercase letters, digits and _")
-            validation.check_policy_arn(arn, f"{key}[{name!r}]")
-        validation.check_unique(self.additional_policy_arns.values(), key)
-        object.__setattr__(self, "additional_policy_arns", MappingProxyType(dict(self.additional_policy_arns)))
+from stacks.props import NODE_ROLE_KIND, EksNodeRoleProps
+from stacks.role import create_partition, create_role, logical_id_prefix
 
 
 class EksNodeRole(Construct):
