@@ -229,11 +229,13 @@ class OpaGate:
     def _load_policies(self) -> None:
         modules = policy_modules(self.policy_dir)
         client = self._require_client()
-        self._remove_stale_policies(client, set(modules))
+        if self.endpoint is not None:  # a server we started ourselves holds nothing stale
+            self._remove_stale_policies(client, set(modules))
         # OPA compiles each upload against what is already loaded, so a rule calling a
-        # lib function fails until the lib is in: helpers go first, and whatever still
-        # depends on a later module is retried in rounds until nothing moves.
-        pending = dict(sorted(modules.items(), key=lambda item: (not item[0].startswith("lib/"), item[0])))
+        # lib function fails until the lib is in: modules go up after the packages they
+        # import, and whatever still depends on a later module is retried in rounds until
+        # nothing moves. (Every upload recompiles the whole set; a failed one costs two.)
+        pending = {policy_id: modules[policy_id] for policy_id in _upload_order(modules)}
         while pending:
             failures: dict[str, RegoParseError] = {}
             for policy_id, source in pending.items():
@@ -463,6 +465,33 @@ def _function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str
             if detail.get("code") != "rego_type_error" or not match or match[1] not in packages:
                 return []
     return sorted(failures)
+
+
+_IMPORT_LINE = re.compile(r"^import\s+(data\.[\w.]+)", re.MULTILINE)
+
+
+def _upload_order(modules: Mapping[str, str]) -> list[str]:
+    """Policy ids with every module after the modules whose packages it imports."""
+    package_of = {policy_id: f"data.{m[1]}" for policy_id, source in modules.items() if (m := _PACKAGE_LINE.search(source))}
+    providers: dict[str, list[str]] = {}
+    for policy_id, package in package_of.items():
+        providers.setdefault(package, []).append(policy_id)
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(policy_id: str) -> None:
+        if policy_id in ordered or policy_id in visiting:
+            return  # a cycle is left to the retry rounds, which report it
+        visiting.add(policy_id)
+        for imported in _IMPORT_LINE.findall(modules[policy_id]):
+            for dependency in providers.get(imported, []):
+                visit(dependency)
+        visiting.discard(policy_id)
+        ordered.append(policy_id)
+
+    for policy_id in sorted(modules):
+        visit(policy_id)
+    return ordered
 
 
 def _timed_out(error: requests.RequestException) -> bool:

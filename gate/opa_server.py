@@ -93,10 +93,6 @@ def _compile_error(error: OpaError, what: str) -> _ApiError:
 class _PolicyModule:
     id: str
     raw: str
-    ast: Mapping[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "raw": self.raw, "ast": self.ast}
 
 
 def _data_ref(path: Sequence[str]) -> str:
@@ -166,7 +162,11 @@ class _PolicyStore:
                 self._engine = None
                 self._engine = self._compile(self._modules, self._data)  # compiled before: compiles again
                 raise rejected from None
-            self._modules[policy_id] = _PolicyModule(policy_id, raw, self._parse(policy_id, raw))
+            self._modules[policy_id] = _PolicyModule(policy_id, raw)
+
+    def _to_json(self, module: _PolicyModule) -> dict[str, Any]:
+        # Parsed when a client reads it, not on upload: the gate itself never does.
+        return {"id": module.id, "raw": module.raw, "ast": self._parse(module.id, module.raw)}
 
     def _parse(self, policy_id: str, raw: str) -> Mapping[str, Any]:
         # The AST (package path, rule names) comes from OPA's own parser, as OPA serves it.
@@ -192,11 +192,11 @@ class _PolicyStore:
         with self._lock:
             if policy_id not in self._modules:
                 raise _policy_not_found(policy_id)
-            return self._modules[policy_id].to_json()
+            return self._to_json(self._modules[policy_id])
 
     def list_policies(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [module.to_json() for module in self._modules.values()]
+            return [self._to_json(module) for module in self._modules.values()]
 
     def put_data(self, path: Sequence[str], value: Any) -> None:
         with self._lock:
