@@ -82,14 +82,25 @@ def node_trust_policy() -> dict:
 
 
 def ipv6_cni_policy(partition: str) -> dict:
-    """The AWS VPC CNI's documented policy for IPv6 clusters; AWS publishes no managed one."""
+    """The AWS VPC CNI's documented policy for IPv6 clusters; AWS publishes no managed one.
+
+    One narrowing of the documented text: ``ec2:AssignIpv6Addresses`` is scoped to network
+    interfaces (the only resource it acts on) instead of ``*``, so the policy grants nothing
+    the CNI does not use and passes checkov's CKV_AWS_290/355. The Describe actions support no
+    resource-level permissions and stay on ``*``.
+    """
+    network_interfaces = f"arn:{partition}:ec2:*:*:network-interface/*"
     return {
         "Version": IAM_POLICY_VERSION,
         "Statement": [
             {
                 "Effect": "Allow",
+                "Action": ["ec2:AssignIpv6Addresses"],
+                "Resource": network_interfaces,
+            },
+            {
+                "Effect": "Allow",
                 "Action": [
-                    "ec2:AssignIpv6Addresses",
                     "ec2:DescribeInstances",
                     "ec2:DescribeTags",
                     "ec2:DescribeNetworkInterfaces",
@@ -100,7 +111,7 @@ def ipv6_cni_policy(partition: str) -> dict:
             {
                 "Effect": "Allow",
                 "Action": ["ec2:CreateTags"],
-                "Resource": [f"arn:{partition}:ec2:*:*:network-interface/*"],
+                "Resource": [network_interfaces],
             },
         ],
     }

@@ -214,3 +214,32 @@ def test_fail_on_sets_the_threshold(synthesized, tmp_path, capsys):
 
     code, _, err = run_cli([*argv, "--fail-on", "severe"], capsys)
     assert code == 2 and "unknown severity 'severe'" in err
+
+
+def test_every_knob_and_opt_in_passes_both_engines(tmp_path, monkeypatch, capsys):
+    """A configuration using every setting the SDK offers is still what AWS documents."""
+    (tmp_path / "eksiam.toml").write_text("""
+[connector]
+role_name = "eks-connector-"
+use_name_prefix = true
+create_service_linked_role = false
+permissions_boundary = "arn:aws:iam::123456789012:policy/Boundary"
+
+[node]
+role_name = "platform-nodes"
+path = "/eks/"
+additional_policy_arns = ["arn:aws:iam::123456789012:policy/NodeLogs"]
+attach_ssm_managed_instance_core = true
+enable_ipv6_cni = true
+max_session_duration = 7200
+
+[tags]
+team = "platform"
+""")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["check", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert report["findings"] == [] and code == 0, report["findings"]
+    assert report["summary"]["checkov"]["passed"] > 0 and report["summary"]["opa"]["evaluated"] > 0
+    node = json.loads((tmp_path / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
+    assert "node_ipv6_cni" in node["resource"]["aws_iam_policy"]
