@@ -8,8 +8,7 @@ import traceback
 from collections.abc import Sequence
 
 from gate.errors import EXIT_FAILED, EXIT_PASSED, EksiamError, UsageError
-
-FORMATS = ("text", "json", "junit", "sarif", "markdown")
+from gate.report import FORMATS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,12 +117,24 @@ def _emit(report, args: argparse.Namespace) -> int:
     return EXIT_PASSED if report.passed else EXIT_FAILED
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("eksiam")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="eksiam",
         description="Generate the Amazon EKS connector agent and worker node IAM roles, and prove they match the AWS documents.",
+        epilog="exit codes: 0 every policy passed, 1 a finding at or above --fail-on, "
+        "2 bad usage or input, 3 a tool the gate depends on failed (nothing was passed)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_synth(subparsers)
     _add_check(subparsers)
