@@ -33,6 +33,7 @@ from gate.errors import ToolError, UsageError
 from gate.findings import EngineSummary, Finding, Severity
 from gate.inputs import InputDocument
 from gate.opa_server import EmbeddedOpaServer
+from stacks.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +42,8 @@ TOKEN_ENV = "EKSIAM_OPA_TOKEN"
 DECISION_PACKAGE = "eksiam/main"
 CONFIG_DATA_PATH = "eksiam/config"
 DEFAULT_TIMEOUT = 30.0
-# Mirrors ``stacks.config.Config().to_policy_data()`` (a test keeps them equal); importing
-# the stacks package here would load cdktf, seconds of start-up the gate does not need.
-DEFAULT_POLICY_CONFIG: Mapping[str, Any] = {
-    "connector": {
-        "enabled": True,
-        "role_name": "AmazonEKSConnectorAgentRole",
-        "permissions_boundary": "",
-    },
-    "node": {
-        "enabled": True,
-        "role_name": "NodeInstanceRole",
-        "permissions_boundary": "",
-        "additional_policy_arns": [],
-        "allow_ssm_managed_instance_core": False,
-        "allow_ipv6_cni": False,
-    },
-}
+# What the rules read as data.eksiam.config when the caller gives no configuration.
+DEFAULT_POLICY_CONFIG: Mapping[str, Any] = Config().to_policy_data()
 _REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
 
 

@@ -231,12 +231,6 @@ def test_config_is_merged_over_the_defaults():
     assert merged_policy_config(None) == DEFAULT_POLICY_CONFIG
 
 
-def test_default_config_is_the_config_models_default():
-    from stacks.config import Config
-
-    assert DEFAULT_POLICY_CONFIG == Config().to_policy_data()
-
-
 # -- the gate: OPA given by URL, as if external --------------------------------------------
 
 
