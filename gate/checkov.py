@@ -75,6 +75,7 @@ _DROPPED_ENV_PREFIXES = ("BC_", "CKV_", "CHECKOV_", "PRISMA_")
 CUSTOM_CHECK_ENV = {
     "extra_policy_arns": "EKSIAM_CHECKOV_EXTRA_POLICY_ARNS",
     "allow_ipv6_cni": "EKSIAM_CHECKOV_ALLOW_IPV6_CNI",
+    "allow_ssm_managed_instance_core": "EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE",
     "connector_role_name": "EKSIAM_CHECKOV_CONNECTOR_ROLE_NAME",
     "node_role_name": "EKSIAM_CHECKOV_NODE_ROLE_NAME",
 }
@@ -117,8 +118,8 @@ def _default_timeout() -> float:
 class CheckovOptions:
     """How to run checkov. ``None`` settings of the custom checks keep what the environment says.
 
-    ``extra_policy_arns``/``allow_ipv6_cni`` mirror ``[node] additional_policy_arns`` and
-    ``enable_ipv6_cni``; the role names mirror ``[connector]``/``[node] role_name``.
+    ``extra_policy_arns``/``allow_ipv6_cni``/``allow_ssm_managed_instance_core`` mirror
+    ``[node] additional_policy_arns``, ``enable_ipv6_cni`` and ``attach_ssm_managed_instance_core``; the role names mirror ``[connector]``/``[node] role_name``.
     """
 
     executable: str | None = None
@@ -127,6 +128,7 @@ class CheckovOptions:
     skip_checks: tuple[str, ...] = ()
     extra_policy_arns: tuple[str, ...] | None = None
     allow_ipv6_cni: bool | None = None
+    allow_ssm_managed_instance_core: bool | None = None
     connector_role_name: str | None = None
     node_role_name: str | None = None
 
@@ -162,13 +164,18 @@ def find_checkov(explicit: str | None = None) -> Path:
     raise ToolError(f"checkov is not installed (looked in {where}): run `make run` to install it, or pass --no-checkov")
 
 
+def _flag(setting: bool | None) -> str | None:
+    return None if setting is None else ("true" if setting else "false")
+
+
 def checkov_environment(options: CheckovOptions, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES) and k != "LOG_LEVEL"}
     env.update(OFFLINE_ENV)
     env["HOME"] = str(home)
     settings = {
         "extra_policy_arns": None if options.extra_policy_arns is None else ",".join(options.extra_policy_arns),
-        "allow_ipv6_cni": None if options.allow_ipv6_cni is None else ("true" if options.allow_ipv6_cni else "false"),
+        "allow_ipv6_cni": _flag(options.allow_ipv6_cni),
+        "allow_ssm_managed_instance_core": _flag(options.allow_ssm_managed_instance_core),
         "connector_role_name": options.connector_role_name,
         "node_role_name": options.node_role_name,
     }
@@ -252,6 +259,7 @@ def options_from_policy_config(policy_config: Mapping[str, Any] | None, base: Ch
         base,
         extra_policy_arns=tuple(node.get("additional_policy_arns") or ()),
         allow_ipv6_cni=bool(node.get("allow_ipv6_cni", False)),
+        allow_ssm_managed_instance_core=bool(node.get("allow_ssm_managed_instance_core", False)),
         connector_role_name=connector.get("role_name") or base.connector_role_name,
         node_role_name=node.get("role_name") or base.node_role_name,
     )

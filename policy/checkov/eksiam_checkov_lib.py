@@ -43,6 +43,7 @@ ROLE_NAME_ENV = {
 }
 EXTRA_POLICY_ARNS_ENV = "EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"
 ALLOW_IPV6_CNI_ENV = "EKSIAM_CHECKOV_ALLOW_IPV6_CNI"
+ALLOW_SSM_CORE_ENV = "EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE"
 
 CONNECTOR_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/connector-iam-role.html"
 NODE_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"
@@ -71,9 +72,9 @@ NODE_MANAGED_POLICIES = frozenset(
         "AmazonEKSWorkerNodePolicy",
         "AmazonEKS_CNI_Policy",
         "AmazonEC2ContainerRegistryReadOnly",
-        "AmazonSSMManagedInstanceCore",
     }
 )
+SSM_MANAGED_INSTANCE_CORE = "AmazonSSMManagedInstanceCore"
 FORBIDDEN_MANAGED_POLICIES = frozenset({"administratoraccess", "iamfullaccess", "poweruseraccess"})
 
 CONNECTOR_ACTIONS = frozenset(
@@ -255,8 +256,16 @@ def extra_policy_arns() -> frozenset[str]:
     return frozenset(canonical_arn(arn) for arn in raw.split(",") if arn.strip())
 
 
+def _enabled(env: str) -> bool:
+    return os.environ.get(env, "").strip().lower() in ("1", "true", "yes")
+
+
 def ipv6_cni_allowed() -> bool:
-    return os.environ.get(ALLOW_IPV6_CNI_ENV, "").strip().lower() in ("1", "true", "yes")
+    return _enabled(ALLOW_IPV6_CNI_ENV)
+
+
+def ssm_core_allowed() -> bool:
+    return _enabled(ALLOW_SSM_CORE_ENV)
 
 
 def policy_arns(conf: dict[str, Any], entity_type: str) -> list[Any]:

@@ -1,8 +1,9 @@
 """CKV_EKSIAM_4: the worker node role has only the documented AWS managed policies attached.
 
 Allowed: ``arn:<partition>:iam::aws:policy/`` + AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy,
-AmazonEC2ContainerRegistryReadOnly (the AWS document) and AmazonSSMManagedInstanceCore (the
-SDK's Session Manager option); any ARN listed in ``EKSIAM_CHECKOV_EXTRA_POLICY_ARNS``
+AmazonEC2ContainerRegistryReadOnly (the AWS document); AmazonSSMManagedInstanceCore when
+``EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE`` is true (the SDK's Session Manager
+option, ``[node] attach_ssm_managed_instance_core``); any ARN listed in ``EKSIAM_CHECKOV_EXTRA_POLICY_ARNS``
 (comma-separated, the gate passes the configured ``[node] additional_policy_arns``); and, when
 ``EKSIAM_CHECKOV_ALLOW_IPV6_CNI`` is true, the IPv6 CNI policy the SDK creates beside the role
 (an ``aws_iam_policy`` whose resource name ends in ``ipv6_cni``). AdministratorAccess,
@@ -18,6 +19,7 @@ from eksiam_checkov_lib import (
     NODE,
     NODE_DOC,
     NODE_MANAGED_POLICIES,
+    SSM_MANAGED_INSTANCE_CORE,
     EksiamCheck,
     aws_managed_policy_name,
     canonical_arn,
@@ -27,6 +29,7 @@ from eksiam_checkov_lib import (
     policy_arns,
     referenced_policy,
     role_kind,
+    ssm_core_allowed,
 )
 
 
@@ -34,7 +37,7 @@ def attachment_problem(arn: Any, conf: dict[str, Any]) -> str | None:
     managed = aws_managed_policy_name(arn)
     if managed is not None and managed.lower() in FORBIDDEN_MANAGED_POLICIES:
         return f"it attaches {managed}, which no EKS node role may have"
-    if managed in NODE_MANAGED_POLICIES:
+    if managed in NODE_MANAGED_POLICIES or (managed == SSM_MANAGED_INSTANCE_CORE and ssm_core_allowed()):
         return None
     if isinstance(arn, str) and canonical_arn(arn) in extra_policy_arns():
         return None
@@ -52,8 +55,8 @@ class NodeRoleManagedPolicies(EksiamCheck):
     severity_name = "HIGH"
     remediation = (
         "Attach only arn:<partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy "
-        "and AmazonEC2ContainerRegistryReadOnly (optionally AmazonSSMManagedInstanceCore); list any "
-        "other policy the nodes need in [node] additional_policy_arns."
+        "and AmazonEC2ContainerRegistryReadOnly (AmazonSSMManagedInstanceCore with [node] "
+        "attach_ssm_managed_instance_core = true); list any other policy the nodes need in [node] additional_policy_arns."
     )
     doc_url = NODE_DOC
 

@@ -258,7 +258,9 @@ def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
 @pytest.fixture(scope="session")
 def scans(fixture_files) -> dict[tuple[str, str], checkov.CheckovResult]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {key: pool.submit(run_checkov, [(path, key[0])]) for key, path in fixture_files.items()}
+        # GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
+        options = CheckovOptions(allow_ssm_managed_instance_core=True)
+        futures = {key: pool.submit(run_checkov, [(path, key[0])], options=options) for key, path in fixture_files.items()}
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -486,6 +488,7 @@ def test_options_from_policy_config():
     )
     assert options.extra_policy_arns == ("arn:aws:iam::1:policy/p",)
     assert options.allow_ipv6_cni is True
+    assert options.allow_ssm_managed_instance_core is False
     assert (options.connector_role_name, options.node_role_name) == ("Agent", "Nodes")
     assert options_from_policy_config(None) == CheckovOptions()
 
@@ -666,3 +669,8 @@ def test_forbidden_policies_by_any_route(custom_checks):
     assert _verdict(check, "aws_iam_role_policy_attachment", "x", {"role": ["R"], "policy_arn": ["${aws_iam_policy.mine.arn}"]}) == "passed"
     role = {"name": ["R"], "managed_policy_arns": [["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/PowerUserAccess"]]}
     assert _verdict(check, "aws_iam_role", "r", role) == "failed"
+
+
+def test_deny_ssm_core_without_the_opt_in(fixture_files):
+    result = run_checkov([(fixture_files[("synth", "good")], "synth")], options=CheckovOptions(allow_ssm_managed_instance_core=False))
+    assert _failed(result) == {("CKV_EKSIAM_4", "aws_iam_role_policy_attachment.node_ssm_managed_instance_core")}
