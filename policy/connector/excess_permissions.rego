@@ -26,19 +26,30 @@ import data.eksiam.lib.result
 
 deny contains finding if {
 	some role in view.connector_roles
-	some policy in role.inline_policies
+	some policy in checked_policies(role)
 	some problem in grants.excess(policy.statements, documented.connector_grants)
-	msg := sprintf("Connector role %s, inline policy %s (%s), %s.", [role.resource, name(policy), policy.resource, problem])
+	msg := sprintf("Connector role %s, %s %s (%s), %s.", [role.resource, form(policy), name(policy), policy.resource, problem])
 	finding := result.finding(rego.metadata.chain(), role.resource, msg)
 }
 
 deny contains finding if {
 	some role in view.connector_roles
-	some policy in role.inline_policies
+	some policy in checked_policies(role)
 	policy.document == null
-	msg := sprintf("Connector role %s has inline policy %s (%s) whose document is unknown or unreadable, so what it allows cannot be checked.", [role.resource, name(policy), policy.resource])
+	msg := sprintf("Connector role %s has %s %s (%s) whose document is unknown or unreadable, so what it allows cannot be checked.", [role.resource, form(policy), name(policy), policy.resource])
 	finding := result.finding(rego.metadata.chain(), role.resource, msg)
 }
+
+# Every inline policy (retained or not: what it says is still reviewed), and the console form
+# of AmazonEKSConnectorAgentPolicy. Other managed policies are EKSIAM-CONNECTOR-004's.
+checked_policies(role) := array.concat(
+	role.inline_policies,
+	[p | some p in role.managed_policies; documented.connector_console_policy(p)],
+)
+
+form(policy) := "managed policy" if "aws_managed" in object.keys(policy)
+
+form(policy) := "inline policy" if not "aws_managed" in object.keys(policy)
 
 name(policy) := policy.name if is_string(policy.name)
 

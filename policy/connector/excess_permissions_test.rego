@@ -81,3 +81,19 @@ test_deny_in_snapshot_with_url_encoded_document if {
 	some f in check.deny with input as {"RoleDetailList": [role]}
 	contains(f.msg, "ssm:*")
 }
+
+
+test_allow_console_form_with_the_documented_document if {
+	count(check.deny) == 0 with input as t.connector_console_snapshot(t.connector_policy_in("aws"))
+}
+
+test_deny_console_form_granting_more if {
+	wider := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}
+	some f in check.deny with input as t.connector_console_snapshot(wider)
+	contains(f.msg, "managed policy AmazonEKSConnectorAgentPolicy")
+}
+
+test_deny_console_form_whose_document_is_unknown if {
+	some f in check.deny with input as t.connector_console_snapshot(null)
+	contains(f.msg, "cannot be checked")
+}

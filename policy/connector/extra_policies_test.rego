@@ -58,3 +58,19 @@ test_deny_managed_policy_in_snapshot if {
 	role := object.union(t.connector_snapshot.RoleDetailList[0], {"AttachedManagedPolicies": [{"PolicyName": "AmazonEKSConnectorAgentPolicy", "PolicyArn": "arn:aws:iam::123456789012:policy/AmazonEKSConnectorAgentPolicy"}]})
 	denied_because({"RoleDetailList": [role]}, "arn:aws:iam::123456789012:policy/AmazonEKSConnectorAgentPolicy")
 }
+
+
+test_allow_console_form_managed_policy if {
+	count(check.deny) == 0 with input as t.connector_console_snapshot(t.connector_policy_in("aws"))
+}
+
+test_deny_console_form_beside_the_inline_policy if {
+	inline := t.connector_snapshot.RoleDetailList[0]
+	role := object.union(inline, {"AttachedManagedPolicies": [{"PolicyName": "AmazonEKSConnectorAgentPolicy", "PolicyArn": t.console_policy_arn}]})
+	denied_because({"RoleDetailList": [role]}, "both as managed policy")
+}
+
+test_deny_aws_managed_lookalike_of_the_console_form if {
+	role := object.union(t.connector_snapshot.RoleDetailList[0], {"RolePolicyList": [], "AttachedManagedPolicies": [{"PolicyName": "AmazonEKSConnectorAgentPolicy", "PolicyArn": "arn:aws:iam::aws:policy/AmazonEKSConnectorAgentPolicy"}]})
+	denied_because({"RoleDetailList": [role]}, "arn:aws:iam::aws:policy/AmazonEKSConnectorAgentPolicy")
+}

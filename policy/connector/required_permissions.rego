@@ -25,7 +25,7 @@ import data.eksiam.lib.result
 
 deny contains finding if {
 	some role in view.connector_roles
-	statements := [s | some p in role.inline_policies; p.retained; some s in p.statements]
+	statements := [s | some p in documented.connector_permission_policies(role); some s in p.statements]
 	some action, resource in documented.connector_grants
 	not grants.granted(statements, action, resource)
 	msg := sprintf("Connector role %s does not allow %s on %s as AmazonEKSConnectorAgentPolicy does.", [role.resource, action, resource])

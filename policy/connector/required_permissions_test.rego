@@ -69,3 +69,14 @@ test_deny_no_policy_at_all if {
 	inp := t.without_resource(t.connector_documented, "aws_iam_role_policy", "connector_agent_policy")
 	count([f | some f in check.deny with input as inp]) == 4
 }
+
+
+test_allow_console_form_carries_the_permissions if {
+	count(check.deny) == 0 with input as t.connector_console_snapshot(t.connector_policy_in("aws"))
+}
+
+test_deny_console_form_missing_an_action if {
+	narrower := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssmmessages:CreateDataChannel", "Resource": "*"}]}
+	some f in check.deny with input as t.connector_console_snapshot(narrower)
+	contains(f.msg, "ssmmessages:OpenDataChannel")
+}

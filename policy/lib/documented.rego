@@ -16,6 +16,22 @@ assume_action := "sts:AssumeRole"
 
 connector_policy_name := "AmazonEKSConnectorAgentPolicy"
 
+# The document's console procedure checks for AmazonEKSConnectorAgentPolicy as a *managed*
+# policy, where its CLI and CloudFormation variants put the same document inline. A customer
+# managed policy of that name is the console form of the documented policy (never an
+# AWS-managed one: AWS publishes no policy of that name).
+connector_console_policy(policy) if {
+	policy.retained
+	not policy.aws_managed
+	policy.name == connector_policy_name
+}
+
+# The policies that carry the connector's permissions, whichever form the role uses.
+connector_permission_policies(role) := array.concat(
+	[p | some p in role.inline_policies; p.retained],
+	[p | some p in role.managed_policies; connector_console_policy(p)],
+)
+
 # AmazonEKSConnectorAgentPolicy: each action with the one resource the document grants it on.
 # The partition of the control-channel ARN is whichever the role lives in.
 connector_grants := {

@@ -121,6 +121,21 @@ node_snapshot := {"RoleDetailList": [snapshot_role(
 	[managed_arn("aws", n) | some n in node_policy_names], {},
 )]}
 
+# The connector role in the document's console form: no inline policy, a customer managed
+# AmazonEKSConnectorAgentPolicy attached, its document in Policies when `document` is not null.
+console_policy_arn := "arn:aws:iam::123456789012:policy/AmazonEKSConnectorAgentPolicy"
+
+connector_console_snapshot(document) := object.union(
+	{"RoleDetailList": [snapshot_role(
+		"AmazonEKSConnectorAgentRole", connector_trust, {}, [console_policy_arn], {},
+	)]},
+	{"Policies": [{
+		"PolicyName": "AmazonEKSConnectorAgentPolicy",
+		"Arn": console_policy_arn,
+		"PolicyVersionList": [{"Document": document, "IsDefaultVersion": true, "VersionId": "v1"}],
+	} | document != null]},
+)
+
 # --- terraform show -json plan --------------------------------------------------------
 
 # plan(changes, configuration): a minimal plan with the given resource_changes and

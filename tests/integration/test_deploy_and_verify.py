@@ -11,6 +11,7 @@ import pytest
 from gate.cli import main
 from gate.terraform import Terraform
 from stacks import CONNECTOR_STACK, NODE_STACK
+from tests.conftest import SEEDS as PROJECT_SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -96,3 +97,23 @@ def test_unreachable_account_exits_3(monkeypatch, capsys, tmp_path):
     assert main(["verify"]) == 3
     err = capsys.readouterr().err
     assert "unreachable" in err and "Traceback" not in err
+
+
+def test_console_form_of_the_connector_role_passes(aws_env, capsys, tmp_path, monkeypatch):
+    """The document's console procedure: AmazonEKSConnectorAgentPolicy as a managed policy."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EKSIAM_NODE_ENABLED", "false")
+    iam = boto3.client("iam")
+    iam.create_role(RoleName="AmazonEKSConnectorAgentRole", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": ["ssm.amazonaws.com"]}, "Action": "sts:AssumeRole"}]}))
+    document = json.loads((PROJECT_SEEDS / "connector-agent-policy.json").read_text())
+    arn = iam.create_policy(PolicyName="AmazonEKSConnectorAgentPolicy", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="AmazonEKSConnectorAgentRole", PolicyArn=arn)
+    code, report = verify_json(capsys, tmp_path)
+    assert report["findings"] == [] and code == 0
+
+    wider = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(wider), SetAsDefault=True)
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1 and "EKSIAM-CONNECTOR-003" in {f["rule"] for f in report["findings"]}
