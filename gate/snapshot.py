@@ -15,8 +15,7 @@ import os
 from pathlib import Path
 
 from gate.errors import ToolError, UsageError
-
-ROLE_KIND_TAG = "eksiam:role"
+from stacks.props import ROLE_KIND_TAG
 
 
 def _is_candidate(role: dict, names: tuple[str, ...]) -> bool:
