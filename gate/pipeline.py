@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -41,7 +40,6 @@ class CheckRequest:
     fail_on: Severity = Severity.MEDIUM
     waivers_path: str | None = None
     use_checkov: bool = True
-    today: date | None = None
 
     @classmethod
     def from_args(cls, args) -> "CheckRequest":
@@ -157,7 +155,7 @@ def _evaluate(
         summary["checkov"] = checkov.summary
         rules.update(checkov.rules)
     merged = _merge(findings, location_of)
-    return _apply_waivers(merged, summary, rules, documents, request, waivers)
+    return _report(merged, summary, rules, documents, request, waivers)
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
@@ -169,20 +167,17 @@ def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Fi
     return tuple(sorted(unique.values(), key=lambda f: (-f.severity, f.rule, f.resource, f.file)))
 
 
-def _apply_waivers(findings, summary, rules, documents, request: CheckRequest, waivers) -> Report:
-    from gate.waivers import apply_waivers
+def _report(findings, summary, rules, documents, request: CheckRequest, waivers) -> Report:
+    from gate.waivers import waive
 
-    today = request.today or date.today()
-    outcome = apply_waivers(findings, waivers, today)
-    return Report(
-        findings=tuple(outcome.kept),
+    report = Report(
+        findings=findings,
         summary=summary,
         inputs=tuple(d.path for d in documents),
         fail_on=request.fail_on,
-        waived=tuple(outcome.waived),
-        expired_waivers=tuple(outcome.expired),
         rules=rules,
     )
+    return waive(report, waivers)
 
 
 def display_path(path: Path) -> str:
