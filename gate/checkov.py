@@ -37,7 +37,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -125,7 +124,6 @@ class CheckovOptions:
     executable: str | None = None
     timeout: float = field(default_factory=_default_timeout)
     external_checks_dir: Path | None = EXTERNAL_CHECKS_DIR
-    skip_checks: tuple[str, ...] = ()
     extra_policy_arns: tuple[str, ...] | None = None
     allow_ipv6_cni: bool | None = None
     allow_ssm_managed_instance_core: bool | None = None
@@ -136,13 +134,12 @@ class CheckovOptions:
 @dataclass(frozen=True)
 class CheckovResult:
     """Findings (failed checks), the ``(rule, resource)`` pairs that passed, counts, and the
-    metadata of every rule that produced a result; ``seconds`` is the wall time of the run(s)."""
+    metadata of every rule that produced a result."""
 
     findings: tuple[Finding, ...] = ()
     summary: EngineSummary = EngineSummary()
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     passed_checks: tuple[tuple[str, str], ...] = ()
-    seconds: float = 0.0
 
 
 def find_checkov(explicit: str | None = None) -> Path:
@@ -197,8 +194,6 @@ def checkov_command(executable: Path, target: Path, framework: str, out_dir: Pat
     ]
     if options.external_checks_dir is not None:
         command += ["--external-checks-dir", str(options.external_checks_dir)]
-    if options.skip_checks:
-        command += ["--skip-check", ",".join(options.skip_checks)]
     return command
 
 
@@ -215,7 +210,6 @@ def scan_file(path: str | Path, framework: str, options: CheckovOptions | None =
     executable = find_checkov(options.executable)
     if options.external_checks_dir is not None and not (Path(options.external_checks_dir) / "__init__.py").is_file():
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
-    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
         scratch_dir = Path(scratch)
         target = _checkov_target(source, text, framework, scratch_dir)
@@ -236,16 +230,7 @@ def scan_file(path: str | Path, framework: str, options: CheckovOptions | None =
             f"checkov evaluated no check on {path} (framework {framework}): "
             "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
         )
-    return replace(result, seconds=round(time.monotonic() - started, 2))
-
-
-def scan_synth(path: str | Path, options: CheckovOptions | None = None) -> CheckovResult:
-    return scan_file(path, FRAMEWORK_SYNTH, options)
-
-
-def scan_plan(path: str | Path, options: CheckovOptions | None = None) -> CheckovResult:
-    """A plan JSON, or an HCP Terraform policy input ``{"plan": …}`` (checkov reads the plan inside)."""
-    return scan_file(path, FRAMEWORK_PLAN, options)
+    return result
 
 
 def options_from_policy_config(policy_config: Mapping[str, Any] | None, base: CheckovOptions | None = None) -> CheckovOptions:
@@ -306,20 +291,17 @@ def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
     rules: dict[str, RuleInfo] = {}
     passed_checks: list[tuple[str, str]] = []
     passed = failed = 0
-    seconds = 0.0
     for result in results:
         findings.extend(result.findings)
         rules.update(result.rules)
         passed_checks.extend(result.passed_checks)
         passed += result.summary.passed
         failed += result.summary.failed
-        seconds = max(seconds, result.seconds)
     return CheckovResult(
         tuple(findings),
         EngineSummary(evaluated=passed + failed, failed=failed, passed=passed),
         rules,
         tuple(passed_checks),
-        seconds,
     )
 
 

@@ -141,7 +141,11 @@ class Report:
 
     @property
     def failing(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity >= self.fail_on)
+        return tuple(f for f in self.findings if self.fails(f))
+
+    def fails(self, finding: Finding) -> bool:
+        """Whether ``finding`` is at or above the gate's threshold."""
+        return finding.severity >= self.fail_on
 
     @property
     def passed(self) -> bool:

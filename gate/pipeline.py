@@ -164,7 +164,7 @@ def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Fi
     for finding in findings:
         finding = replace(finding, file=location_of.get(finding.file, finding.file))
         unique.setdefault((finding.engine, finding.rule, finding.resource, finding.file), finding)
-    return tuple(sorted(unique.values(), key=lambda f: (-f.severity, f.rule, f.resource, f.file)))
+    return tuple(unique.values())  # the reports order findings (gate.report.summary.ordered)
 
 
 def _report(findings, summary, rules, documents, request: CheckRequest, waivers) -> Report:

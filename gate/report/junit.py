@@ -14,7 +14,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from gate.findings import Finding, Report
-from gate.report.summary import ENGINES, fails_gate, ordered, rule_info
+from gate.report.summary import ENGINES, ordered, rule_info
 
 
 def _finding_text(report: Report, finding: Finding) -> str:
@@ -52,7 +52,7 @@ def render(report: Report) -> str:
         for finding in ordered([f for f in report.findings if f.engine == engine]):
             case = _testcase(suite, f"{engine}.{finding.rule}", finding.resource, finding.file)
             counts["tests"] += 1
-            if fails_gate(report, finding):
+            if report.fails(finding):
                 failure = ET.SubElement(case, "failure", type=finding.severity.name, message=finding.message)
                 failure.text = _finding_text(report, finding)
                 counts["failures"] += 1

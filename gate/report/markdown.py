@@ -7,7 +7,7 @@ and values shown as code drop to plain text when they contain a backtick.
 from __future__ import annotations
 
 from gate.findings import Report
-from gate.report.summary import engine_line, fails_gate, headline, ordered, rule_info
+from gate.report.summary import engine_line, headline, ordered, rule_info
 
 _HEADER = "| Severity | Rule | Resource | Message | Fix |\n|---|---|---|---|---|"
 
@@ -40,7 +40,7 @@ def render(report: Report) -> str:
         lines.append(_HEADER)
         for finding in findings:
             info = rule_info(report, finding)
-            severity = finding.severity.name if fails_gate(report, finding) else f"{finding.severity.name} (below threshold)"
+            severity = finding.severity.name if report.fails(finding) else f"{finding.severity.name} (below threshold)"
             lines.append(
                 f"| {severity} | {code(finding.rule)} | {code(finding.resource)} | {cell(finding.message)} "
                 f"| {_fix(info.remediation, info.help_uri)} |"

@@ -65,6 +65,3 @@ def rule_info(report: Report, finding: Finding) -> RuleInfo:
         severity=(known.severity if known and known.severity else finding.severity),
     )
 
-
-def fails_gate(report: Report, finding: Finding) -> bool:
-    return finding.severity >= report.fail_on

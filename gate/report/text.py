@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from gate.findings import Report, Severity
-from gate.report.summary import engine_line, fails_gate, headline, ordered
+from gate.report.summary import engine_line, headline, ordered
 
 _RESET = "\033[0m"
 _BOLD = "\033[1m"
@@ -31,7 +31,7 @@ def render(report: Report, *, color: bool = False) -> str:
         lines.append(paint(file or "(no file)", _BOLD))
         for finding in ordered(list(group)):
             severity = paint(f"{finding.severity.name:<8}", _COLOURS[finding.severity])
-            marker = "" if fails_gate(report, finding) else paint(" (below threshold)", _DIM)
+            marker = "" if report.fails(finding) else paint(" (below threshold)", _DIM)
             # Messages usually name their resource already (one sentence per finding).
             subject = "" if finding.resource in finding.message else f"{finding.resource}: "
             lines.append(f"  {severity} {finding.rule}  {subject}{_one_line(finding.message)}{marker}")
