@@ -19,7 +19,7 @@ export CDKTF_DISABLE_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup synth deploy destroy bench clean
+.PHONY: run test setup synth deploy destroy bench wheel clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) .eksiam/terraform.rc
 
@@ -39,7 +39,7 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 .eksiam/terraform.rc: $(PY_STAMP)
-	@$(VENV)/bin/python -m gate.terraform > /dev/null
+	@$(VENV)/bin/python -m eksiam.gate.terraform > /dev/null
 
 synth: setup
 	@$(VENV)/bin/eksiam synth --out $(OUT)
@@ -47,7 +47,11 @@ synth: setup
 run: setup
 	@$(VENV)/bin/eksiam check --out $(OUT)
 
+wheel: $(PY_STAMP)
+	@$(VENV)/bin/python -m pip wheel -q --no-deps -w dist .
+
 test: setup
+	@$(VENV)/bin/mypy
 	@$(VENV)/bin/python -m pytest
 
 deploy: setup
@@ -60,4 +64,4 @@ bench: setup
 	@$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf $(OUT) .eksiam .pytest_cache
+	rm -rf $(OUT) .eksiam .pytest_cache dist

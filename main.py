@@ -1,11 +1,11 @@
-"""The cdktf app: ``cdktf synth`` runs this file (see cdktf.json)."""
+"""This project's cdktf app: ``cdktf synth`` and ``eksiam check`` run this file (see cdktf.json)."""
 
-from stacks import load_config
-from stacks.app import build_app
+from eksiam import run_app
+from stacks import build_app
 
 
 def main() -> None:
-    build_app(load_config()).synth()
+    run_app(build_app)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     make bench            # or: .venv/bin/python -m bench
 
-1. Synth start-up: ``eksiam synth`` through the lazy provider import (``stacks.cdk``) against
+1. Synth start-up: ``eksiam synth`` through the lazy provider import (``eksiam.cdk``) against
    a synth that imports ``cdktf_cdktf_provider_aws`` the ordinary way (every submodule).
 2. OPA: evaluating the synthesized stacks through the REST endpoint (opa-python-client ->
    embedded server) against the same query on the engine directly, and the one-off cost of
@@ -28,14 +28,14 @@ RUNS = int(os.environ.get("EKSIAM_BENCH_RUNS", "3"))
 
 _EAGER_SYNTH = """
 import cdktf_cdktf_provider_aws  # the ordinary import: ~2,200 submodules
-from stacks.app import synthesize
-from stacks.config import load_config
-synthesize(load_config(environ={{}}), {out!r})
+from stacks import build_app
+from eksiam.config import load_config
+build_app(load_config(environ={{}}), {out!r}).synth()
 """
 _LAZY_SYNTH = """
-from stacks.app import synthesize
-from stacks.config import load_config
-synthesize(load_config(environ={{}}), {out!r})
+from stacks import build_app
+from eksiam.config import load_config
+build_app(load_config(environ={{}}), {out!r}).synth()
 """
 
 
@@ -69,15 +69,15 @@ def bench_synth() -> dict:
 def bench_opa() -> dict:
     from opa_bindings import OpaEngine
 
-    from gate.inputs import load_inputs
-    from gate.opa import OpaGate, policy_modules
-    from stacks.app import synthesize
-    from stacks.config import load_config
+    from eksiam.gate.inputs import load_inputs
+    from eksiam.gate.opa import OpaGate, policy_modules
+    from eksiam.config import load_config
+    from stacks import build_app
 
     config = load_config(environ={})
     with tempfile.TemporaryDirectory() as tmp:
-        result = synthesize(config, Path(tmp) / "out")
-        documents = load_inputs(result.stack_files)
+        build_app(config, Path(tmp) / "out").synth()
+        documents = load_inputs(sorted((Path(tmp) / "out").glob("stacks/*/cdk.tf.json")))
         rounds = 20
 
         started = time.perf_counter()

@@ -1,7 +1,7 @@
 # HCP Terraform OPA policy set: attach the policy/ directory (this file at its root).
 # One policy per rule; each query returns the rule's findings as an array of strings,
 # empty when the rule passes (see hcp.rego). CRITICAL and HIGH rules are mandatory, the
-# rest advisory. Generated with RULES.md by `python -m gate.rules_doc`.
+# rest advisory. Generated with RULES.md by `python -m eksiam.gate.rules_doc`.
 
 policy "eksiam-connector-001" {
   query             = "data.eksiam.hcp.messages.connector_001"

@@ -1,39 +1,10 @@
-"""eksiam's SDK: cdktf constructs and stacks for the two IAM roles Amazon EKS needs.
+"""This project's own cdktf app: one stack per role, built from the ``eksiam`` constructs.
 
-The props and the configuration import without cdktf; the constructs and stacks load it
-(and its Node.js process) on first use, so the gate can read a config in milliseconds.
+An app like any user's: ``main.py`` (run by ``cdktf synth`` and ``eksiam check`` through
+``cdktf.json``) builds it from ``eksiam.toml``.
 """
 
-from importlib import import_module
+from stacks.app import build_app
+from stacks.stacks import CONNECTOR_STACK, NODE_STACK, ConnectorAgentRoleStack, NodeRoleStack
 
-from stacks.config import Config, load_config
-from stacks.props import ROLE_KIND_TAG, EksConnectorAgentRoleProps, EksNodeRoleProps
-
-_LAZY = {
-    "EksConnectorAgentRole": "stacks.connector",
-    "EksNodeRole": "stacks.node",
-    "ConnectorAgentRoleStack": "stacks.stacks",
-    "NodeRoleStack": "stacks.stacks",
-    "CONNECTOR_STACK": "stacks.stacks",
-    "NODE_STACK": "stacks.stacks",
-}
-
-__all__ = [
-    "CONNECTOR_STACK",
-    "Config",
-    "ConnectorAgentRoleStack",
-    "EksConnectorAgentRole",
-    "EksConnectorAgentRoleProps",
-    "EksNodeRole",
-    "EksNodeRoleProps",
-    "NODE_STACK",
-    "NodeRoleStack",
-    "ROLE_KIND_TAG",
-    "load_config",
-]
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'stacks' has no attribute {name!r}")
+__all__ = ["CONNECTOR_STACK", "NODE_STACK", "ConnectorAgentRoleStack", "NodeRoleStack", "build_app"]

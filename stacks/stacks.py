@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stacks.cdk import App, AwsProvider, Construct, LocalBackend, TerraformOutput, TerraformStack
-from stacks.connector import EksConnectorAgentRole, EksConnectorAgentRoleProps
-from stacks.node import EksNodeRole, EksNodeRoleProps
+from eksiam.cdk import App, AwsProvider, Construct, LocalBackend, TerraformOutput, TerraformStack
+from eksiam import EksConnectorAgentRole, EksConnectorAgentRoleProps, EksNodeRole, EksNodeRoleProps
 
 CONNECTOR_STACK = "eksiam-connector"
 NODE_STACK = "eksiam-node"

@@ -4,29 +4,49 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import tempfile
 
 import pytest
 
-from gate.terraform import write_cli_config
+from eksiam.gate.terraform import write_cli_config
 
 # Before cdktf starts its Node process (which copies the environment once): terraform run by
 # cdktf's Testing helpers must find the offline provider mirror too.
 TERRAFORM_CLI_CONFIG = write_cli_config(tempfile.mkdtemp(prefix="eksiam-tests-"))
 os.environ["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_CLI_CONFIG)
 
-from stacks import CONNECTOR_STACK, NODE_STACK  # noqa: E402
-from stacks.app import synthesize  # noqa: E402
-from stacks.cdk import Testing  # noqa: E402
-from stacks.config import load_config  # noqa: E402
+from stacks import CONNECTOR_STACK, NODE_STACK, build_app  # noqa: E402
+from eksiam.cdk import Testing  # noqa: E402
+from eksiam.config import load_config  # noqa: E402
 
 # cdktf's Testing class starts with "Test": keep pytest from collecting it.
 Testing.__test__ = False
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+
+
+def synthesize_in_process(config, out_dir: Path) -> Path:
+    """This project's app synthesized in the test process (one jsii start per session)."""
+    build_app(config, out_dir).synth()
+    return out_dir
+
+
+def write_project(directory: Path) -> Path:
+    """A cdktf project in ``directory`` whose app is this repository's ``main.py``."""
+    app = f"{sys.executable} {PROJECT_ROOT / 'main.py'}"
+    (directory / "cdktf.json").write_text(json.dumps({"language": "python", "app": app, "output": "cdktf.out"}))
+    return directory
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """The working directory is a cdktf project running this repository's app."""
+    monkeypatch.chdir(write_project(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +62,10 @@ def synth_dir(tmp_path_factory) -> Path:
     cwd = Path.cwd()
     os.chdir(workdir)  # state paths are relative to the working directory
     try:
-        result = synthesize(load_config(environ={}), workdir / "cdktf.out")
+        out_dir = synthesize_in_process(load_config(environ={}), workdir / "cdktf.out")
     finally:
         os.chdir(cwd)
-    return result.out_dir
+    return out_dir
 
 
 @pytest.fixture(scope="session")

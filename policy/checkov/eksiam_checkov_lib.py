@@ -44,6 +44,11 @@ ROLE_NAME_ENV = {
 EXTRA_POLICY_ARNS_ENV = "EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"
 ALLOW_IPV6_CNI_ENV = "EKSIAM_CHECKOV_ALLOW_IPV6_CNI"
 ALLOW_SSM_CORE_ENV = "EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE"
+# The gate's OPA decision on the file being checked (data.eksiam.main.checkov, as JSON): which
+# resources are EKS roles, which role each linking resource belongs to, and what each node
+# role's allowlist accepts. With it the checks judge exactly the roles the Rego rules judge;
+# without it (checkov run by hand) they fall back to the tag, the addresses and the names.
+IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
 
 CONNECTOR_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/connector-iam-role.html"
 NODE_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html"
@@ -137,6 +142,32 @@ def references(conf: dict[str, Any]) -> list[str]:
 
 # --- which role -------------------------------------------------------------------------
 
+_identity_cache: dict[str, Any] = {}
+
+
+def shared_identity() -> dict[str, Any] | None:
+    """The gate's decision for the file checkov is reading, or None when not run by the gate."""
+    path = os.environ.get(IDENTITY_ENV)
+    if not path:
+        return None
+    if path not in _identity_cache:
+        # A file the gate wrote for this run; unreadable is a fault, never a silent fallback.
+        with open(path, encoding="utf-8") as handle:
+            _identity_cache[path] = json.load(handle)
+    return _identity_cache[path]
+
+
+def short_name(address: str) -> str:
+    """``module.m.aws_iam_role.node_role[0]`` -> ``node_role``."""
+    return re.sub(r"\[[^\]]*\]$", "", address).rsplit(".", 1)[-1]
+
+
+def linked_roles(address: str) -> list[dict[str, Any]]:
+    """The EKS roles (as the gate identified them) that the resource at ``address`` links to."""
+    identity = shared_identity() or {}
+    roles = identity.get("roles") or {}
+    return [roles[role] for role in (identity.get("links") or {}).get(address, []) if role in roles]
+
 
 def configured_role_name(kind: str) -> str:
     env, default = ROLE_NAME_ENV[kind]
@@ -152,8 +183,13 @@ def kind_from_role_name(name: Any) -> str | None:
     return None
 
 
-def role_kind(conf: dict[str, Any], resource_name: str) -> str | None:
-    """connector, node or None for an ``aws_iam_role``: tag, then resource name, then role name."""
+def role_kind(conf: dict[str, Any], address: str) -> str | None:
+    """connector, node or None for an ``aws_iam_role``: the gate's identity when given, else
+    tag, then resource name, then role name."""
+    identity = shared_identity()
+    if identity is not None:
+        return (identity.get("roles") or {}).get(address, {}).get("kind")
+    resource_name = short_name(address)
     for key in ("tags", "tags_all"):
         tag = strip_markers(value(conf, key)).get(ROLE_KIND_TAG)
         if tag in (CONNECTOR, NODE):
@@ -174,13 +210,21 @@ def referenced_role(conf: dict[str, Any]) -> str | None:
     return None
 
 
-def dependent_kind(conf: dict[str, Any], resource_name: str) -> str | None:
-    """connector, node or None for a resource that points at a role (attachment, inline policy).
+def dependent_kinds(conf: dict[str, Any], address: str) -> set[str]:
+    """The kinds of the EKS roles a resource points at (attachment, inline policy).
 
-    A check sees one resource at a time, not the role's tags, so: the referenced role's resource
-    name (``aws_iam_role.node_role``), else this resource's own name prefix (the constructs name
-    them ``node_…`` / ``connector_…``), else the ``role`` value equal to a configured role name.
+    From the gate's identity when given. Otherwise (a check sees one resource at a time, not
+    the role's tags): the referenced role's resource name (``aws_iam_role.node_role``), else
+    this resource's own name prefix (the constructs name them ``node_…`` / ``connector_…``),
+    else the ``role`` value equal to a configured role name.
     """
+    if shared_identity() is not None:
+        return {role["kind"] for role in linked_roles(address)}
+    kind = _dependent_kind_by_name(conf, short_name(address))
+    return {kind} if kind else set()
+
+
+def _dependent_kind_by_name(conf: dict[str, Any], resource_name: str) -> str | None:
     role = referenced_role(conf)
     if role in ROLE_RESOURCE_NAMES:
         return ROLE_RESOURCE_NAMES[role]
@@ -251,21 +295,26 @@ def referenced_policy(conf: dict[str, Any]) -> str | None:
     return None
 
 
-def extra_policy_arns() -> frozenset[str]:
-    raw = os.environ.get(EXTRA_POLICY_ARNS_ENV, "")
-    return frozenset(canonical_arn(arn) for arn in raw.split(",") if arn.strip())
-
-
 def _enabled(env: str) -> bool:
     return os.environ.get(env, "").strip().lower() in ("1", "true", "yes")
 
 
-def ipv6_cni_allowed() -> bool:
-    return _enabled(ALLOW_IPV6_CNI_ENV)
-
-
-def ssm_core_allowed() -> bool:
-    return _enabled(ALLOW_SSM_CORE_ENV)
+def node_allowances(address: str) -> tuple[frozenset[str], bool, bool]:
+    """(extra policy ARNs, SSM core allowed, IPv6 CNI allowed) for the node role(s) that the
+    resource at ``address`` attaches to: from the gate's identity (configuration and the role's
+    own declaration), else from the environment."""
+    if shared_identity() is not None:
+        roles = [role for role in linked_roles(address) if role.get("kind") == NODE]
+        # Allowed only what every node role it attaches to allows.
+        extras = [frozenset(canonical_arn(a) for a in role.get("extra_policy_arns") or []) for role in roles]
+        return (
+            frozenset.intersection(*extras) if extras else frozenset(),
+            bool(roles) and all(role.get("ssm_core") for role in roles),
+            bool(roles) and all(role.get("ipv6_cni") for role in roles),
+        )
+    raw = os.environ.get(EXTRA_POLICY_ARNS_ENV, "")
+    extras_from_env = frozenset(canonical_arn(arn) for arn in raw.split(",") if arn.strip())
+    return extras_from_env, _enabled(ALLOW_SSM_CORE_ENV), _enabled(ALLOW_IPV6_CNI_ENV)
 
 
 def policy_arns(conf: dict[str, Any], entity_type: str) -> list[Any]:
@@ -310,15 +359,16 @@ class EksiamCheck(BaseResourceCheck):
         )
         self.severity = Severities[self.severity_name]
 
-    def resource_name(self, conf: dict[str, Any]) -> str:
+    def resource_address(self, conf: dict[str, Any]) -> str:
+        """The resource's address as Terraform (and the gate's identity) names it."""
         address = conf.get("__address__")
         if isinstance(address, str) and address:
-            return re.sub(r"\[[^\]]*\]$", "", address).rsplit(".", 1)[-1]
-        return self.entity_path.rsplit(":", 1)[-1]
+            return address
+        return f"{self.entity_type}.{self.entity_path.rsplit(':', 1)[-1]}"
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         try:
-            problems = self.evaluate(conf, self.entity_type, self.resource_name(conf))
+            problems = self.evaluate(conf, self.entity_type, self.resource_address(conf))
         except Unreadable as error:
             problems = [f"cannot be verified: {error}"]
         if problems is None:
@@ -326,7 +376,7 @@ class EksiamCheck(BaseResourceCheck):
         self.details.extend(problems)
         return CheckResult.FAILED if problems else CheckResult.PASSED
 
-    def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
+    def evaluate(self, conf: dict[str, Any], entity_type: str, address: str) -> list[str] | None:
         raise NotImplementedError
 
 

@@ -19,7 +19,7 @@ from eksiam_checkov_lib import (
     CONTROL_CHANNEL_ACTION,
     EksiamCheck,
     as_list,
-    dependent_kind,
+    dependent_kinds,
     inline_policies,
     is_cluster_arn,
     parse_document,
@@ -79,7 +79,7 @@ class ConnectorAgentInlinePolicy(EksiamCheck):
             for block in inline_policies(conf):
                 problems.extend(policy_problems(value(block, "policy")))
             return problems
-        if dependent_kind(conf, name) != CONNECTOR:
+        if CONNECTOR not in dependent_kinds(conf, name):
             return None
         return policy_problems(value(conf, "policy"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import CONNECTOR, CONNECTOR_DOC, EksiamCheck, dependent_kind, policy_arns, role_kind
+from eksiam_checkov_lib import CONNECTOR, CONNECTOR_DOC, EksiamCheck, dependent_kinds, policy_arns, role_kind
 
 
 class ConnectorAgentNoManagedPolicies(EksiamCheck):
@@ -33,7 +33,7 @@ class ConnectorAgentNoManagedPolicies(EksiamCheck):
                 return None
             arns = policy_arns(conf, entity_type)
             return [f"it lists managed_policy_arns {', '.join(map(str, arns))}"] if arns else []
-        if dependent_kind(conf, name) != CONNECTOR:
+        if CONNECTOR not in dependent_kinds(conf, name):
             return None
         arn = policy_arns(conf, entity_type)[0]
         return [f"it attaches {arn or 'a managed policy'} to the connector agent role"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, dependent_kind, inline_policies, role_kind, value
+from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, dependent_kinds, inline_policies, role_kind, value
 
 
 class NodeRoleNoInlinePolicy(EksiamCheck):
@@ -33,7 +33,7 @@ class NodeRoleNoInlinePolicy(EksiamCheck):
                 return None
             blocks = inline_policies(conf)
             return [f"it declares {len(blocks)} inline_policy block(s)"] if blocks else []
-        if dependent_kind(conf, name) != NODE:
+        if NODE not in dependent_kinds(conf, name):
             return None
         policy_name = value(conf, "name")
         return [f"it puts the inline policy {policy_name or '(unnamed)'} on the node role"]

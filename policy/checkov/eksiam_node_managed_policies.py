@@ -23,27 +23,26 @@ from eksiam_checkov_lib import (
     EksiamCheck,
     aws_managed_policy_name,
     canonical_arn,
-    dependent_kind,
-    extra_policy_arns,
-    ipv6_cni_allowed,
+    dependent_kinds,
+    node_allowances,
     policy_arns,
     referenced_policy,
     role_kind,
-    ssm_core_allowed,
 )
 
 
-def attachment_problem(arn: Any, conf: dict[str, Any]) -> str | None:
+def attachment_problem(arn: Any, conf: dict[str, Any], address: str) -> str | None:
     managed = aws_managed_policy_name(arn)
     if managed is not None and managed.lower() in FORBIDDEN_MANAGED_POLICIES:
         return f"it attaches {managed}, which no EKS node role may have"
-    if managed in NODE_MANAGED_POLICIES or (managed == SSM_MANAGED_INSTANCE_CORE and ssm_core_allowed()):
+    extra_policy_arns, ssm_core_allowed, ipv6_cni_allowed = node_allowances(address)
+    if managed in NODE_MANAGED_POLICIES or (managed == SSM_MANAGED_INSTANCE_CORE and ssm_core_allowed):
         return None
-    if isinstance(arn, str) and canonical_arn(arn) in extra_policy_arns():
+    if isinstance(arn, str) and canonical_arn(arn) in extra_policy_arns:
         return None
     policy = referenced_policy(conf)
     if policy is not None and not (isinstance(arn, str) and aws_managed_policy_name(arn)):
-        if policy.endswith("ipv6_cni") and ipv6_cni_allowed():
+        if policy.endswith("ipv6_cni") and ipv6_cni_allowed:
             return None
         return f"it attaches the policy aws_iam_policy.{policy}, which is not among the allowed policies"
     if not isinstance(arn, str) or not arn:
@@ -71,9 +70,9 @@ class NodeRoleManagedPolicies(EksiamCheck):
         if entity_type == "aws_iam_role":
             if role_kind(conf, name) != NODE:
                 return None
-        elif dependent_kind(conf, name) != NODE:
+        elif NODE not in dependent_kinds(conf, name):
             return None
-        problems = [attachment_problem(arn, conf) for arn in policy_arns(conf, entity_type)]
+        problems = [attachment_problem(arn, conf, name) for arn in policy_arns(conf, entity_type)]
         return [problem for problem in problems if problem]
 
 

@@ -7,8 +7,10 @@
 #   data.eksiam.config.node.allow_ssm_managed_instance_core is true, the VPC CNI's
 #   AmazonEKS_CNI_IPv6_Policy (a customer policy with the documented content) when
 #   data.eksiam.config.node.allow_ipv6_cni is true, and the ARNs listed in
-#   data.eksiam.config.node.additional_policy_arns. A policy whose ARN cannot be resolved
-#   is reported, as it cannot be shown to be allowed.
+#   data.eksiam.config.node.additional_policy_arns — or what the role itself declares in the
+#   tags the eksiam constructs set (`eksiam:opt-in`, `eksiam:policy:<key>`). Policies of
+#   administrator level are failed by EKSIAM-ROLE-003 whatever is declared. A policy whose ARN
+#   cannot be resolved is reported, as it cannot be shown to be allowed.
 # related_resources:
 #   - https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
 #   - https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html
@@ -22,46 +24,41 @@ package eksiam.rules.node_003
 
 import rego.v1
 
-import data.eksiam.lib.config
+import data.eksiam.lib.declared
 import data.eksiam.lib.documented
 import data.eksiam.lib.grants
-import data.eksiam.lib.iam
 import data.eksiam.lib.view
 import data.eksiam.lib.result
 
 deny contains finding if {
 	some role in view.node_roles
 	some policy in role.managed_policies
-	not allowed(policy)
+	not allowed(role, policy)
 	msg := sprintf("Node role %s has managed policy %s attached by %s, which is neither documented for the node role nor allowlisted.", [role.resource, result.policy_label(policy), policy.resource])
 	finding := result.finding(rego.metadata.chain(), role.resource, msg)
 }
 
-allowed(policy) if {
+allowed(_, policy) if {
 	policy.aws_managed
 	policy.name in documented.node_required_policies
 }
 
-allowed(policy) if {
-	config.setting("node", "allow_ssm_managed_instance_core") == true
+allowed(role, policy) if {
+	declared.opted_in(role, "ssm-core")
 	policy.aws_managed
 	policy.name == documented.node_ssm_policy
 }
 
 # The IPv6 policy is a customer policy; when its document is in the input it must be the
 # documented one (a live role snapshot carries no customer policy documents).
-allowed(policy) if {
-	config.setting("node", "allow_ipv6_cni") == true
+allowed(role, policy) if {
+	declared.opted_in(role, "ipv6-cni")
 	not policy.aws_managed
 	policy.name == documented.ipv6_cni_policy_name
 	ipv6_document_ok(policy)
 }
 
-allowed(policy) if {
-	is_string(policy.arn)
-	some arn in config.setting("node", "additional_policy_arns")
-	iam.arn_equal(arn, policy.arn)
-}
+allowed(role, policy) if declared.extra_policy_allowed(role, policy)
 
 ipv6_document_ok(policy) if policy.document == null
 

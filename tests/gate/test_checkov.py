@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from gate import checkov
-from gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file
-from gate.errors import ToolError
-from gate.findings import Severity
+from eksiam.gate import checkov
+from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file
+from eksiam.errors import ToolError
+from eksiam.gate.findings import Severity
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.cli import main
-from gate.terraform import plan_stack
+from eksiam.cli import main
+from eksiam.gate.terraform import plan_stack
 from stacks import NODE_STACK
+from tests.conftest import write_project
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ FORMATS = ("json", "junit", "sarif", "markdown", "text")
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     """One default pipeline run in an empty directory, every format written to a file."""
-    workdir = tmp_path_factory.mktemp("gate")
+    workdir = write_project(tmp_path_factory.mktemp("gate"))
     cwd = Path.cwd()
     os.chdir(workdir)
     try:
@@ -167,12 +168,11 @@ def fake_tool(directory: Path, name: str, exit_code: int) -> Path:
     return tool
 
 
-def test_failing_terraform_fails_closed(tmp_path, monkeypatch, capsys):
-    bin_dir = tmp_path / "bin"
+def test_failing_terraform_fails_closed(project, monkeypatch, capsys):
+    bin_dir = project / "bin"
     bin_dir.mkdir()
     fake_tool(bin_dir, "terraform", 1)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["check"], capsys)
     assert code == 3 and out == ""
     assert "terraform" in err.splitlines()[-1] and "Traceback" not in err
@@ -216,8 +216,9 @@ def test_fail_on_sets_the_threshold(synthesized, tmp_path, capsys):
     assert code == 2 and "unknown severity 'severe'" in err
 
 
-def test_every_knob_and_opt_in_passes_both_engines(tmp_path, monkeypatch, capsys):
+def test_every_knob_and_opt_in_passes_both_engines(project, capsys):
     """A configuration using every setting the SDK offers is still what AWS documents."""
+    tmp_path = project
     (tmp_path / "eksiam.toml").write_text("""
 [connector]
 role_name = "eks-connector-"
@@ -236,7 +237,6 @@ max_session_duration = 7200
 [tags]
 team = "platform"
 """)
-    monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["check", "--format", "json"], capsys)
     report = json.loads(out)
     assert report["findings"] == [] and code == 0, report["findings"]

@@ -1,4 +1,4 @@
-"""gate.inputs: --input files are read strictly and recognised by content, never by name."""
+"""eksiam.gate.inputs: --input files are read strictly and recognised by content, never by name."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.errors import UsageError
-from gate.inputs import InputDocument, InputKind, detect_kind, load_input, load_inputs
+from eksiam.errors import UsageError
+from eksiam.gate.inputs import InputDocument, InputKind, detect_kind, load_input, load_inputs
 
 PLAN = {
     "format_version": "1.2",

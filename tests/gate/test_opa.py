@@ -1,4 +1,4 @@
-"""gate.opa: the embedded OPA REST endpoint and the gate's fail-closed use of it.
+"""eksiam.gate.opa: the embedded OPA REST endpoint and the gate's fail-closed use of it.
 
 Everything here runs the real OPA library behind real HTTP on 127.0.0.1; the gate side
 talks to it only through opa-python-client.
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from gate.errors import ToolError, UsageError
-from gate.findings import Finding, Severity
-from gate.inputs import load_input
-from gate.opa import (
+from eksiam.errors import ToolError, UsageError
+from eksiam.gate.findings import Finding, Severity
+from eksiam.gate.inputs import load_input
+from eksiam.gate.opa.client import (
     DEFAULT_POLICY_CONFIG,
     TOKEN_ENV,
     OpaEndpoint,
@@ -26,7 +26,7 @@ from gate.opa import (
     merged_policy_config,
     run_opa,
 )
-from gate.opa_server import EmbeddedOpaServer
+from eksiam.gate.opa.endpoint import EmbeddedOpaServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "opa"
 POLICY = FIXTURES / "policy"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.errors import UsageError
-from gate.findings import EngineSummary, Finding, Report, RuleInfo, Severity, WaivedFinding, Waiver
-from gate.report import FORMATS, load_rule_metadata, render, write_reports
-from gate.report.locations import key_lines, resource_line
+from eksiam.errors import UsageError
+from eksiam.gate.findings import EngineSummary, Finding, Report, RuleInfo, Severity, WaivedFinding, Waiver
+from eksiam.gate.report import FORMATS, load_rule_metadata, render, write_reports
+from eksiam.gate.report.locations import key_lines, resource_line
 
 STACK = {
     "//": {"metadata": {"stackName": "eksiam-node"}},

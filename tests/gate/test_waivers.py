@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from gate.errors import UsageError
-from gate.findings import Finding, Report, Severity
-from gate.waivers import apply_waivers, load_waivers, waive
+from eksiam.errors import UsageError
+from eksiam.gate.findings import Finding, Report, Severity
+from eksiam.gate.waivers import apply_waivers, load_waivers, waive
 
 TODAY = datetime.date(2026, 6, 1)
 NODE_TRUST = Finding("EKSIAM-NODE-001", Severity.HIGH, "opa", "aws_iam_role.node_role", "trusts lambda")

@@ -50,7 +50,7 @@ def moto_server():
 @pytest.fixture
 def aws_env(moto_server, monkeypatch):
     """The standard AWS environment pointed at moto, reset to an empty account per test."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=5)
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=60)
     values = {
         "AWS_ENDPOINT_URL": moto_server,
         "AWS_REGION": "us-east-1",

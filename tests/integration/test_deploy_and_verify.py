@@ -8,8 +8,8 @@ import shutil
 import boto3
 import pytest
 
-from gate.cli import main
-from gate.terraform import Terraform
+from eksiam.cli import main
+from eksiam.gate.terraform import Terraform
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import SEEDS as PROJECT_SEEDS
 

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gate.errors import ToolError
-from gate.terraform import PLAN_OVERRIDE, Terraform
+from eksiam.errors import ToolError
+from eksiam.gate.terraform import PLAN_OVERRIDE, Terraform
 from mutations import HARMLESS, INSECURE, Mutation
 from test_mutations import findings, hcp_messages, mutated, package
 

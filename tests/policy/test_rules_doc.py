@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gate.rules_doc import POLICY_DIR, load_rules, metadata_block, render_policies_hcl, render_rules_md, rule_files
+from eksiam.gate.rules_doc import POLICY_DIR, load_rules, metadata_block, render_policies_hcl, render_rules_md, rule_files
 
 RULES = load_rules()
 AWS_DOCS = (
@@ -18,12 +18,12 @@ AWS_DOCS = (
 
 def test_committed_rules_md_is_fresh():
     committed = (POLICY_DIR / "RULES.md").read_text(encoding="utf-8")
-    assert committed == render_rules_md(POLICY_DIR), "policy/RULES.md is stale: run python -m gate.rules_doc"
+    assert committed == render_rules_md(POLICY_DIR), "policy/RULES.md is stale: run python -m eksiam.gate.rules_doc"
 
 
 def test_committed_policies_hcl_is_fresh():
     committed = (POLICY_DIR / "policies.hcl").read_text(encoding="utf-8")
-    assert committed == render_policies_hcl(POLICY_DIR), "policy/policies.hcl is stale: run python -m gate.rules_doc"
+    assert committed == render_policies_hcl(POLICY_DIR), "policy/policies.hcl is stale: run python -m eksiam.gate.rules_doc"
 
 
 def test_rules_found():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gate.errors import UsageError
-from stacks.config import load_config
+from eksiam.errors import UsageError
+from eksiam.config import load_config
 
 
 def write(tmp_path, text: str):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from gate.errors import UsageError
-from stacks import EksConnectorAgentRole, EksConnectorAgentRoleProps, EksNodeRole, EksNodeRoleProps
-from stacks.cdk import AwsProvider, IamRole, IamServiceLinkedRole, TerraformStack, Testing
+from eksiam.errors import UsageError
+from eksiam import EksConnectorAgentRole, EksConnectorAgentRoleProps, EksNodeRole, EksNodeRoleProps
+from eksiam.cdk import AwsProvider, IamRole, IamServiceLinkedRole, TerraformStack, Testing
 
 
 def synth(build) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.cli import main
-from gate.terraform import Terraform
+from eksiam.cli import main
+from eksiam.gate.terraform import Terraform
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import PROJECT_ROOT
 
@@ -20,8 +20,8 @@ def tree(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def test_synth_is_byte_identical_and_portable(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_synth_is_byte_identical_and_portable(project, capsys):
+    tmp_path = project
     assert main(["synth", "--out", "first"]) == 0
     assert main(["synth", "--out", "second"]) == 0
     first, second = tree(tmp_path / "first"), tree(tmp_path / "second")
@@ -33,8 +33,8 @@ def test_synth_is_byte_identical_and_portable(tmp_path, monkeypatch, capsys):
     assert "synthesized first/stacks/eksiam-node/cdk.tf.json" in capsys.readouterr().out
 
 
-def test_bad_config_exits_2_and_keeps_earlier_output(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_bad_config_exits_2_and_keeps_earlier_output(project, capsys):
+    tmp_path = project
     assert main(["synth"]) == 0
     before = tree(tmp_path / "cdktf.out")
     (tmp_path / "eksiam.toml").write_text('[node]\nrole_name = "not valid!"\n')
@@ -44,8 +44,8 @@ def test_bad_config_exits_2_and_keeps_earlier_output(tmp_path, monkeypatch, caps
     assert tree(tmp_path / "cdktf.out") == before
 
 
-def test_disabled_role_is_not_synthesized(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_disabled_role_is_not_synthesized(project, monkeypatch):
+    tmp_path = project
     monkeypatch.setenv("EKSIAM_CONNECTOR_ENABLED", "false")
     assert main(["synth"]) == 0
     assert [p.name for p in (tmp_path / "cdktf.out" / "stacks").iterdir()] == [NODE_STACK]

@@ -1,0 +1,169 @@
+"""Synthesizing the cdktf app a working directory holds, as ``cdktf synth`` does.
+
+The app is whatever ``cdktf.json`` names (its ``app`` command and ``output`` directory), or
+``--app CMD``: eksiam's own repository is one such app, a user's project another. The app
+runs with ``CDKTF_OUTDIR`` pointing at a staging directory of this run's own, beside the
+output directory (same depth, so relative paths in the output come out the same); the
+stacks are read from there, and only the stack directories the app wrote (and its
+``manifest.json``) then replace their earlier versions in the output directory. Nothing else
+under the output directory is touched, and a failed run leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from eksiam.config import CONFIG_FILE_ENV
+from eksiam.errors import UsageError
+from eksiam.jsii_node import select_node
+
+CDKTF_JSON = "cdktf.json"
+DEFAULT_OUTPUT = "cdktf.out"
+APP_TIMEOUT = 900
+
+
+@dataclass(frozen=True)
+class CdktfProject:
+    """The app command and output directory of one cdktf project."""
+
+    directory: Path
+    app: str
+    output: Path
+    context: Mapping[str, object]
+
+    @classmethod
+    def find(cls, directory: Path, *, app: str | None = None, output: str | None = None) -> "CdktfProject":
+        """Read ``cdktf.json`` in ``directory``; ``app`` / ``output`` override what it says."""
+        settings: dict[str, object] = {}
+        path = directory / CDKTF_JSON
+        if path.is_file():
+            try:
+                settings = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise UsageError(f"cannot read {path}: {error}: fix the file") from None
+            if not isinstance(settings, dict):
+                raise UsageError(f"{path} is not a JSON object: fix the file")
+        elif app is None:
+            raise UsageError(
+                f"no {CDKTF_JSON} in {directory}: run this in a cdktf project, name the app with --app CMD, "
+                "or check files with --input FILE"
+            )
+        command = app or settings.get("app")
+        if not isinstance(command, str) or not command.strip():
+            raise UsageError(f"{path} names no app command (\"app\"): add one, or pass --app CMD")
+        out = output or settings.get("output") or DEFAULT_OUTPUT
+        if not isinstance(out, str):
+            raise UsageError(f"{path}: \"output\" must be a directory name")
+        context = settings.get("context") if isinstance(settings.get("context"), dict) else {}
+        return cls(directory=directory, app=command, output=directory / out, context=context)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    out_dir: Path
+    stack_files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class StagedSynth:
+    """One run's synthesized stacks, in its own staging directory until :meth:`publish`."""
+
+    project: CdktfProject
+    staging: Path
+    stack_dirs: tuple[Path, ...]
+
+    @property
+    def stack_files(self) -> tuple[Path, ...]:
+        return tuple(d / "cdk.tf.json" for d in self.stack_dirs)
+
+    def published_path(self, stack_file: Path) -> Path:
+        """Where ``stack_file`` of the staging directory goes in the output directory."""
+        return self.project.output.absolute() / "stacks" / stack_file.parent.name / stack_file.name
+
+    def publish(self) -> SynthResult:
+        """Swap each written stack directory (and the manifest) into the output, nothing else."""
+        out_dir = self.project.output.absolute()
+        try:
+            (out_dir / "stacks").mkdir(parents=True, exist_ok=True)
+            for stack_dir in self.stack_dirs:
+                target = out_dir / "stacks" / stack_dir.name
+                previous = target.with_name(f".{target.name}.previous")
+                shutil.rmtree(previous, ignore_errors=True)
+                if target.exists():
+                    target.rename(previous)
+                stack_dir.rename(target)
+                shutil.rmtree(previous, ignore_errors=True)
+            if (self.staging / "manifest.json").is_file():
+                os.replace(self.staging / "manifest.json", out_dir / "manifest.json")
+        except OSError as error:
+            raise UsageError(f"cannot write {out_dir}: {error.strerror}: pass --out DIR where you may write") from None
+        return SynthResult(out_dir=out_dir, stack_files=tuple(self.published_path(f) for f in self.stack_files))
+
+
+@contextmanager
+def staged_synth(project: CdktfProject, *, stacks: Sequence[str] = (), config_path: str | None = None) -> Iterator[StagedSynth]:
+    """Run the app into a staging directory of this run's own; removed when the block ends.
+
+    ``stacks`` restricts the result to those stack names.
+    """
+    out_dir = project.output.absolute()
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as error:
+        raise UsageError(f"cannot write beside {out_dir}: {error.strerror}: run where you may write, or pass --out DIR") from None
+    try:
+        _run_app(project, staging, config_path)
+        yield StagedSynth(project, staging, tuple(_stack_dirs(staging, stacks)))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def synthesize(project: CdktfProject, *, stacks: Sequence[str] = (), config_path: str | None = None) -> SynthResult:
+    """``cdktf synth``: run the app and publish its stacks into the output directory."""
+    with staged_synth(project, stacks=stacks, config_path=config_path) as staged:
+        return staged.publish()
+
+
+def _run_app(project: CdktfProject, staging: Path, config_path: str | None) -> None:
+    env = dict(os.environ)
+    select_node(env)
+    env.update(CDKTF_OUTDIR=str(staging), CDKTF_CONTEXT_JSON=json.dumps(project.context))
+    if config_path:
+        env[CONFIG_FILE_ENV] = str(Path(config_path).absolute())
+    try:
+        done = subprocess.run(
+            project.app, shell=True, cwd=project.directory, env=env, capture_output=True, text=True,
+            timeout=APP_TIMEOUT, start_new_session=True,
+        )
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"the cdktf app `{project.app}` did not finish within {APP_TIMEOUT} s: fix the app") from None
+    if done.returncode != 0:
+        raise UsageError(f"the cdktf app `{project.app}` failed: {_last_line(done.stderr or done.stdout)}")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # The app's own one-line error (``eksiam: error: …``) is the line that names the fix.
+    for line in reversed(lines):
+        if line.startswith("eksiam: error: "):
+            return line.removeprefix("eksiam: error: ")
+    return lines[-1] if lines else "it printed nothing (exit status not 0)"
+
+
+def _stack_dirs(staging: Path, wanted: Sequence[str]) -> list[Path]:
+    found = {d.name: d for d in sorted((staging / "stacks").glob("*")) if (d / "cdk.tf.json").is_file()}
+    if not found:
+        raise UsageError("the cdktf app synthesized no stack: add a TerraformStack to it")
+    unknown = [name for name in wanted if name not in found]
+    if unknown:
+        raise UsageError(f"no stack named {', '.join(unknown)}: the app has {', '.join(found)}")
+    return [found[name] for name in (wanted or found)]

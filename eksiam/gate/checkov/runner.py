@@ -1,0 +1,225 @@
+"""Running checkov: the subprocess, its command line, and fail-closed handling of every way it ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from eksiam.errors import ToolError, UsageError
+from eksiam.gate.checkov.environment import (
+    EXECUTABLE_ENV,
+    IDENTITY_ENV,
+    TIMEOUT_ENV,
+    CheckovOptions,
+    checkov_environment,
+    options_from_policy_config,
+)
+from eksiam.gate.checkov.parser import CheckovResult, merge_results, parse_output
+
+FRAMEWORK_SYNTH = "terraform_json"
+FRAMEWORK_PLAN = "terraform_plan"
+FRAMEWORKS = (FRAMEWORK_SYNTH, FRAMEWORK_PLAN)
+# What eksiam.gate.inputs calls each input kind, and the framework that reads it; snapshots of a live
+# account are not Terraform, checkov has nothing to say about them.
+FRAMEWORK_BY_KIND = {"synth": FRAMEWORK_SYNTH, "plan": FRAMEWORK_PLAN, "hcp": FRAMEWORK_PLAN}
+
+_STDERR_PROBLEM = re.compile(r"Traceback \(most recent call last\)|\[ERROR\]")
+
+
+def find_checkov(explicit: str | None = None) -> Path:
+    """The checkov script: ``explicit``, ``$EKSIAM_CHECKOV``, beside ``sys.executable``, on PATH."""
+    candidates: list[str | Path] = []
+    configured = explicit or os.environ.get(EXECUTABLE_ENV)
+    if configured:
+        candidates.append(configured)
+    else:
+        candidates.append(Path(sys.executable).parent / "checkov")
+        on_path = shutil.which("checkov")
+        if on_path:
+            candidates.append(on_path)
+    for candidate in candidates:
+        path = Path(candidate)
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    where = configured or f"{Path(sys.executable).parent} or PATH"
+    raise ToolError(f"checkov is not installed (looked in {where}): run `make run` to install it, or pass --no-checkov")
+
+
+def checkov_command(executable: Path, target: Path, framework: str, out_dir: Path, options: CheckovOptions) -> list[str]:
+    command = [
+        str(executable),
+        "--file", str(target),
+        "--framework", framework,
+        "--output", "json",
+        "--output-file-path", str(out_dir),
+        "--skip-download",
+        "--soft-fail",
+    ]
+    if options.external_checks_dir is not None:
+        command += ["--external-checks-dir", str(options.external_checks_dir)]
+    return command
+
+
+def scan_file(
+    path: str | Path, framework: str, options: CheckovOptions | None = None, identity: Mapping[str, Any] | None = None
+) -> CheckovResult:
+    """Run checkov with ``framework`` on one file; findings name ``path`` as given.
+
+    ``identity`` is OPA's decision on which resources of the file are EKS roles (see
+    policy/main.rego, ``checkov``); the custom checks judge by it when given.
+    """
+    options = options or CheckovOptions()
+    if framework not in FRAMEWORKS:
+        raise UsageError(f"unknown checkov framework {framework!r}: use {' or '.join(FRAMEWORKS)}")
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}; check the path") from None
+    executable = find_checkov(options.executable)
+    if options.external_checks_dir is not None and not (Path(options.external_checks_dir) / "__init__.py").is_file():
+        raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
+    with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
+        scratch_dir = Path(scratch)
+        target = _checkov_target(source, text, framework, scratch_dir)
+        out_dir = scratch_dir / "out"
+        home = scratch_dir / "home"
+        home.mkdir()
+        command = checkov_command(executable, target, framework, out_dir, options)
+        env = checkov_environment(options, home)
+        if identity is not None:
+            identity_file = scratch_dir / "identity.json"
+            identity_file.write_text(json.dumps(identity), encoding="utf-8")
+            env[IDENTITY_ENV] = str(identity_file)
+        stdout, stderr = _run(command, scratch_dir, env, options.timeout, str(path))
+        report_file = out_dir / "results_json.json"
+        raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ToolError(f"checkov's output for {path} is not JSON ({_first_line(raw) or 'empty'}): rerun with LOG_LEVEL=DEBUG checkov to see why") from None
+    result = parse_output(data, framework, str(path), text)
+    if result.summary.evaluated == 0:
+        raise ToolError(
+            f"checkov evaluated no check on {path} (framework {framework}): "
+            "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
+        )
+    return result
+
+
+def run_checkov(
+    inputs: Iterable[Any],
+    external_checks_dir: str | Path | None = None,
+    *,
+    policy_config: Mapping[str, Any] | None = None,
+    options: CheckovOptions | None = None,
+    workers: int | None = None,
+    identities: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CheckovResult:
+    """checkov on every input it reads, in parallel, as one result.
+
+    ``inputs`` are :class:`eksiam.gate.inputs.InputDocument` (``.path``, ``.kind``) or ``(path, kind)``
+    pairs with kind ``synth``, ``plan``, ``hcp`` or ``snapshot``; snapshots are skipped (see
+    :data:`FRAMEWORK_BY_KIND`). ``external_checks_dir`` defaults to ``policy/checkov``;
+    ``policy_config`` is ``Config.to_policy_data()``; ``identities`` OPA's identity of each
+    file's roles, by path (:attr:`OpaOutcome.checkov_identities`). When no input
+    is left the result has ``evaluated == 0``, which a caller must show as "checkov did not
+    run", never as a pass.
+    """
+    options = options_from_policy_config(policy_config, options)
+    if external_checks_dir is not None:
+        options = replace(options, external_checks_dir=Path(external_checks_dir))
+    jobs = []
+    for item in inputs:
+        path, kind = (item.path, item.kind) if hasattr(item, "path") else item
+        framework = FRAMEWORK_BY_KIND.get(str(kind))
+        if framework:
+            jobs.append((path, framework))
+    if not jobs:
+        return CheckovResult()
+    # checkov is CPU-bound (mostly its own start-up): one run per core.
+    workers = workers or os.cpu_count() or 2
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        identities = identities or {}
+        futures = [
+            pool.submit(scan_file, path, framework, options, identities.get(str(path))) for path, framework in jobs
+        ]
+        results = [future.result() for future in futures]
+    return merge_results(results)
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+def _checkov_target(source: Path, text: str, framework: str, scratch: Path) -> Path:
+    """The file checkov reads: the input itself, or the plan inside an HCP policy input."""
+    if framework == FRAMEWORK_PLAN:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise UsageError(f"{source} is not JSON: pass the output of `terraform show -json`") from None
+        if isinstance(data, dict) and isinstance(data.get("plan"), dict) and "format_version" not in data:
+            target = scratch / "plan.json"
+            target.write_text(json.dumps(data["plan"]), encoding="utf-8")
+            return target
+    return source.resolve()
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
+    try:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
+        )
+    except OSError as error:
+        raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ToolError(
+            f"checkov did not finish on {label} within {timeout:g} s: raise {TIMEOUT_ENV} or check the machine's load"
+        ) from None
+    if process.returncode != 0:
+        raise ToolError(f"checkov failed on {label} (exit {process.returncode}): {_problem_line(stderr or stdout)}")
+    if _STDERR_PROBLEM.search(stderr):
+        raise ToolError(f"checkov reported an internal error on {label}: {_problem_line(stderr)}")
+    return stdout, stderr
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    # checkov may fork workers: end the whole process group it leads, not only the parent.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.communicate()
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]
+
+
+def _problem_line(text: str) -> str:
+    """The most telling line of checkov's stderr: an error log line, or a traceback's last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if "[ERROR]" in line:
+            return line.split("[ERROR]", 1)[1].strip()[:300]
+    if any(line.startswith("Traceback") for line in lines):
+        tail = [line for line in lines if not line.startswith(("File ", "^", "~"))]
+        return (tail[-1] if tail else lines[-1])[:300]
+    return (lines[-1] if lines else "no output")[:300]
+
+

@@ -1,0 +1,486 @@
+"""The gate's OPA engine: the Rego in ``policy/`` evaluated over OPA's REST API.
+
+The gate speaks to OPA only through ``opa-python-client``, so the same code drives a real
+OPA server (``--opa-url``) and, by default, :class:`EmbeddedOpaServer`: OPA's REST API on
+127.0.0.1, behind a random bearer token, answered by the OPA Go library itself
+(``opa_bindings``), so evaluation has OPA's exact semantics.
+
+Everything fails closed: an unreachable server, a rejected token, a policy that does not
+compile, an undefined decision, a malformed finding or a decision that evaluated no rule
+raises :class:`~eksiam.errors.ToolError` (exit 3). The gate never reports a pass it did not
+evaluate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import requests
+import urllib3
+from opa_client.errors import RegoParseError, TypeException
+from opa_client.opa import OpaClient
+
+from eksiam.config import Config
+from eksiam.errors import ToolError, UsageError
+from eksiam.gate.findings import EngineSummary, Finding, Severity
+from eksiam.gate.inputs import InputDocument
+from eksiam.gate.opa.modules import _function_cycle, _upload_order, policy_modules
+
+if TYPE_CHECKING:
+    from eksiam.gate.opa.endpoint import EmbeddedOpaServer
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "opa"
+TOKEN_ENV = "EKSIAM_OPA_TOKEN"
+DECISION_PACKAGE = "eksiam/main"
+CONFIG_DATA_PATH = "eksiam/config"
+DEFAULT_TIMEOUT = 30.0
+# What the rules read as data.eksiam.config when the caller gives no configuration.
+DEFAULT_POLICY_CONFIG: Mapping[str, Any] = Config().to_policy_data()
+_REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
+
+
+
+@dataclass(frozen=True)
+class OpaEndpoint:
+    """Where a real OPA server listens, parsed from ``--opa-url``."""
+
+    url: str
+    host: str
+    port: int
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> "OpaEndpoint":
+        parts = urlsplit(url.strip())
+        usage = "--opa-url must look like http://host:8181 or https://host"
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{usage}, not {url!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            # opa-python-client always addresses /v1 at the server's root.
+            raise UsageError(f"{usage} without a path, not {url!r}: OPA serves its API at the root")
+        if parts.username or parts.password:
+            raise UsageError(f"{usage} without credentials in it: put the token in {TOKEN_ENV}")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise UsageError(f"{usage}: {url!r} has an invalid port") from None
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return cls(url=f"{parts.scheme}://{host}:{port}", host=host, port=port, tls=parts.scheme == "https")
+
+
+@dataclass(frozen=True)
+class DocumentDecision:
+    """OPA's decision on one input document."""
+
+    document: InputDocument
+    findings: tuple[Finding, ...]
+    rules: tuple[str, ...]
+    # data.eksiam.main.checkov: the identity the custom checkov checks judge by.
+    checkov_identity: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OpaOutcome:
+    """Every decision of one gate run, and the engine summary the report prints."""
+
+    decisions: tuple[DocumentDecision, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for decision in self.decisions for f in decision.findings)
+
+    @property
+    def checkov_identities(self) -> dict[str, Mapping[str, Any]]:
+        """Each input file's identity for the custom checkov checks, by path."""
+        return {d.document.path: d.checkov_identity for d in self.decisions if d.checkov_identity is not None}
+
+    @property
+    def summary(self) -> EngineSummary:
+        # Counted per (input, rule): a rule that fails on one input still passed on another.
+        evaluated = sum(len(d.rules) for d in self.decisions)
+        failed = sum(len({f.rule for f in d.findings}) for d in self.decisions)
+        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0))
+
+
+def merged_policy_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``overrides`` deep-merged over :data:`DEFAULT_POLICY_CONFIG` (objects merge, the rest replaces)."""
+
+    def merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in top.items():
+            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = merge(merged[key], value)
+            else:
+                merged[key] = value
+        return merged
+
+    merged: dict[str, Any] = json.loads(json.dumps(merge(DEFAULT_POLICY_CONFIG, overrides or {})))
+    return merged
+
+
+class OpaGate:
+    """Loads ``policy_dir`` and ``data.eksiam.config`` into OPA and evaluates documents.
+
+    Without ``opa_url`` an :class:`EmbeddedOpaServer` is started for the lifetime of the
+    context; with it, the gate talks to that server, authenticating with ``token`` or, when
+    not given, ``$EKSIAM_OPA_TOKEN``. Either way every request goes through
+    ``opa_client.opa.OpaClient``.
+    """
+
+    def __init__(
+        self,
+        policy_dir: str | Path,
+        *,
+        opa_url: str | None = None,
+        token: str | None = None,
+        policy_config: Mapping[str, Any] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        environ = os.environ if environ is None else environ
+        self.policy_dir = Path(policy_dir)
+        self.endpoint = OpaEndpoint.parse(opa_url) if opa_url else None
+        self._token = token if token is not None else (environ.get(TOKEN_ENV) or None)
+        self.policy_config = merged_policy_config(policy_config)
+        self.timeout = timeout
+        self._client: OpaClient | None = None
+        self._url = ""
+        self._stack = ExitStack()
+
+    @property
+    def url(self) -> str:
+        """The OPA the gate is talking to (the embedded one's loopback address, inside the block)."""
+        return self._url
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def __enter__(self) -> "OpaGate":
+        try:
+            self._connect()
+            self._load_policies()
+            self._load_config()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._client = None
+        self._stack.close()
+
+    def _connect(self) -> None:
+        client: OpaClient
+        if self.endpoint is None:
+            server = self._stack.enter_context(_embedded_server())
+            self._url = server.url
+            # Our own thread is not worth retrying, and no proxy can reach its loopback port.
+            client = _LoopbackOpaClient(
+                host="127.0.0.1", port=server.port, token=server.token, timeout=self.timeout, retries=0
+            )
+        else:
+            self._url = self.endpoint.url
+            client = OpaClient(
+                host=self.endpoint.host,
+                port=self.endpoint.port,
+                ssl=self.endpoint.tls,
+                token=self._token,
+                timeout=self.timeout,
+                retries=1,
+            )
+        self._stack.callback(client.close_connection)
+        self._client = client
+        # One authenticated request up front: an unreachable server or a rejected token is
+        # reported as such, not as a failure to upload the first policy.
+        self._call("list the loaded policies", client.get_policies_list)
+
+    def _load_policies(self) -> None:
+        modules = policy_modules(self.policy_dir)
+        client = self._require_client()
+        if self.endpoint is not None:  # a server we started ourselves holds nothing stale
+            self._remove_stale_policies(client, set(modules))
+        # OPA compiles each upload against what is already loaded, so a rule calling a
+        # lib function fails until the lib is in: modules go up after the packages they
+        # import, and whatever still depends on a later module is retried in rounds until
+        # nothing moves. (Every upload recompiles the whole set; a failed one costs two.)
+        pending = {policy_id: modules[policy_id] for policy_id in _upload_order(modules)}
+        while pending:
+            failures: dict[str, RegoParseError] = {}
+            for policy_id, source in pending.items():
+                try:
+                    self._call(
+                        f"upload policy {policy_id}",
+                        lambda: client.update_policy_from_string(source, quote(policy_id, safe="/"), rego_compat=False),
+                    )
+                except _RejectedPolicy as rejected:
+                    if rejected.error.errors and all(
+                        e.get("code") == "rego_parse_error" for e in rejected.error.errors if isinstance(e, dict)
+                    ):
+                        raise self._policy_error(policy_id, rejected.error) from None
+                    failures[policy_id] = rejected.error
+            if len(failures) == len(pending):
+                cycle = _function_cycle(failures, modules)
+                if cycle:
+                    raise ToolError(
+                        f"policies {', '.join(str(self.policy_dir / m) for m in cycle)} depend on one another's "
+                        "functions in a cycle: OPA's policy API compiles one module at a time, so none of them "
+                        "can load; move the functions the cycle shares into one module"
+                    )
+                policy_id, error = next(iter(failures.items()))
+                raise self._policy_error(policy_id, error) from None
+            pending = {policy_id: modules[policy_id] for policy_id in failures}
+
+    def _remove_stale_policies(self, client: OpaClient, current: set[str]) -> None:
+        """Delete modules of data.eksiam a previous run left on a long-lived OPA server.
+
+        A rule file removed from policy/ would otherwise keep firing (or conflict) there.
+        Only packages under data.eksiam are touched: the rest of the server is not ours.
+        """
+        info = self._call("list the loaded policies", client.get_policies_info)
+        ours = f"{client.root_url}/data/eksiam"
+        stale = [
+            policy_id
+            for policy_id, details in info.items()
+            if policy_id not in current and (details["path"] == ours or details["path"].startswith(ours + "/"))
+        ]
+        for policy_id in stale:
+            try:
+                self._call(f"delete stale policy {policy_id}", lambda: client.delete_policy(quote(policy_id, safe="/")))
+            except _RejectedPolicy as rejected:
+                raise ToolError(
+                    f"OPA at {self._url} holds a stale eksiam policy {policy_id!r} it will not delete "
+                    f"({rejected.error.message}): remove it from that server, then rerun"
+                ) from None
+
+    def _load_config(self) -> None:
+        client = self._require_client()
+        try:
+            self._call(
+                "upload data.eksiam.config",
+                lambda: client.update_or_create_data(self.policy_config, CONFIG_DATA_PATH),
+            )
+        except _RejectedPolicy as rejected:
+            raise ToolError(
+                f"OPA at {self._url} rejected data.eksiam.config ({rejected.error.message}): "
+                "check that no policy defines rules under data.eksiam.config"
+            ) from None
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def evaluate(self, document: InputDocument) -> DocumentDecision:
+        """POST the raw document to ``/v1/data/eksiam/main`` and read its findings and rules."""
+        client = self._require_client()
+        response = self._call(
+            f"evaluate data.eksiam.main on {document.path}",
+            lambda: client.query_rule(input_data=document.data, package_path=DECISION_PACKAGE),
+        )
+        decision = response.get("result") if isinstance(response, dict) else None
+        where = f"data.eksiam.main on {document.path}"
+        if not isinstance(decision, dict):
+            raise ToolError(
+                f"OPA returned no decision for {where}: the policies loaded from {self.policy_dir} "
+                "define no package eksiam.main (or it is undefined for this input); fix the policy set"
+            )
+        missing = [key for key in ("findings", "rules") if key not in decision]
+        if missing:
+            raise ToolError(
+                f"OPA's decision for {where} has no {' or '.join(missing)}: "
+                "package eksiam.main must define both; fix the policy set"
+            )
+        raw_findings, raw_rules = decision["findings"], decision["rules"]
+        if not isinstance(raw_findings, list) or not isinstance(raw_rules, list):
+            raise ToolError(f"OPA's decision for {where} has findings or rules that are not sets: fix eksiam.main")
+        if not raw_rules:
+            raise ToolError(
+                f"OPA evaluated no rules for {document.path}: data.eksiam.main.rules is empty, so nothing was "
+                f"checked; make sure {self.policy_dir} holds the rule files"
+            )
+        findings = tuple(self._finding(raw, document) for raw in raw_findings)
+        # Absent (a policy set without it): the custom checks fall back to their own reading.
+        identity = decision.get("checkov")
+        if identity is not None and not (
+            isinstance(identity, dict) and isinstance(identity.get("roles"), dict) and isinstance(identity.get("links"), dict)
+        ):
+            raise ToolError(f"OPA's decision for {where} has a malformed checkov identity: fix eksiam.main")
+        return DocumentDecision(
+            document=document, findings=findings, rules=tuple(str(r) for r in raw_rules), checkov_identity=identity
+        )
+
+    def check(self, documents: Iterable[InputDocument]) -> OpaOutcome:
+        decisions = tuple(self.evaluate(document) for document in documents)
+        if not decisions:
+            raise UsageError("nothing to check: pass at least one --input file")
+        return OpaOutcome(decisions=decisions)
+
+    @staticmethod
+    def _finding(raw: Any, document: InputDocument) -> Finding:
+        shown = json.dumps(raw, sort_keys=True)[:200]
+        if not isinstance(raw, dict):
+            raise ToolError(f"OPA returned a finding that is not an object for {document.path}: {shown}: fix the rule")
+        missing = [k for k in _REQUIRED_FINDING_KEYS if not isinstance(raw.get(k), str) or not raw[k].strip()]
+        if missing:
+            raise ToolError(
+                f"OPA returned a finding without {', '.join(missing)} for {document.path}: {shown}: "
+                "build findings with the policy/lib helper"
+            )
+        try:
+            severity = Severity.parse(raw["severity"])
+        except UsageError:
+            raise ToolError(
+                f"rule {raw['id']} reported unknown severity {raw['severity']!r} for {document.path}: "
+                f"use one of {', '.join(s.name for s in Severity)} in its METADATA"
+            ) from None
+        return Finding(
+            rule=raw["id"],
+            severity=severity,
+            engine=ENGINE_NAME,
+            resource=raw["resource"],
+            message=raw["msg"],
+            remediation=str(raw.get("remediation") or ""),
+            file=document.path,
+            title=str(raw.get("title") or ""),
+        )
+
+    # -- transport errors --------------------------------------------------------------
+
+    def _require_client(self) -> OpaClient:
+        if self._client is None:
+            raise RuntimeError("OpaGate is used outside its `with` block")
+        return self._client
+
+    def _call(self, action: str, request: Callable[[], Any]) -> Any:
+        """Run one client request; every way it can fail becomes one line saying what to do."""
+        try:
+            return request()
+        except RegoParseError as error:
+            if error.expression == "unauthorized":
+                raise self._unauthorized() from None
+            raise _RejectedPolicy(error) from None
+        except requests.HTTPError as error:
+            status = error.response.status_code if error.response is not None else 0
+            if status in (401, 403):
+                raise self._unauthorized() from None
+            detail = _opa_message(error.response)
+            if status == 404 and not detail.startswith("{"):
+                detail += f" (is {self._url} an OPA server?)"
+            raise ToolError(f"OPA at {self._url} failed to {action}: HTTP {status} {detail}") from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            if _timed_out(error):
+                raise ToolError(
+                    f"OPA at {self._url} did not answer within {self.timeout:g}s when asked to {action}: "
+                    "check the server's load, or raise the timeout"
+                ) from None
+            raise ToolError(
+                f"cannot reach OPA at {self._url} to {action}: start the server there, "
+                "or leave out --opa-url to use the embedded engine"
+            ) from None
+        except (requests.RequestException, ValueError, TypeException) as error:
+            # Non-JSON answers (a proxy's HTML page) and other protocol surprises.
+            raise ToolError(f"OPA at {self._url} gave an unusable answer when asked to {action}: {error}") from None
+
+    def _unauthorized(self) -> ToolError:
+        if self.endpoint is None:  # our own server refused our own token: a bug, still fail closed
+            return ToolError("the embedded OPA server rejected the gate's token: report this as a bug")
+        hint = f"set {TOKEN_ENV} to the server's bearer token" if not self._token else f"check {TOKEN_ENV}"
+        return ToolError(f"OPA at {self._url} rejected the request as unauthorized (HTTP 401): {hint}")
+
+    def _policy_error(self, policy_id: str, error: RegoParseError) -> ToolError:
+        located = [e for e in error.errors if isinstance(e, dict)]
+        first = located[0] if located else {"message": error.message}
+        location = first.get("location") or {}
+        file = location.get("file") or policy_id
+        where = f"{self.policy_dir / file}:{location['row']}" if location.get("row") else str(self.policy_dir / file)
+        more = f" (and {len(located) - 1} more)" if len(located) > 1 else ""
+        code = f"{first['code']}: " if first.get("code") else ""
+        message = " ".join(str(first.get("message", "")).split())
+        return ToolError(f"OPA rejected policy {where}: {code}{message}{more}: fix the Rego and rerun")
+
+
+# The engine is an optional dependency: its wheel declares Python >= 3.14 (README, "Install").
+ENGINE_INSTALL_HINT = (
+    "pip install 'eksiam[opa]' on Python 3.14+, or "
+    "pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 on 3.11-3.13"
+)
+
+
+def _embedded_server() -> "EmbeddedOpaServer":
+    try:
+        from eksiam.gate.opa.endpoint import EmbeddedOpaServer
+    except ModuleNotFoundError as error:
+        if error.name != "opa_bindings":
+            raise
+        raise ToolError(
+            f"the embedded OPA engine is not installed: {ENGINE_INSTALL_HINT}; or evaluate on an OPA server with --opa-url URL"
+        ) from None
+    return EmbeddedOpaServer()
+
+
+class _LoopbackOpaClient(OpaClient):  # type: ignore[misc]  # opa-python-client is untyped
+    """OpaClient for the embedded server: never routed through an HTTP(S)_PROXY.
+
+    requests applies proxy variables even to 127.0.0.1 unless NO_PROXY lists it, and a
+    CI runner's proxy cannot reach our loopback port.
+    """
+
+    def _init_session(self) -> requests.Session:
+        session: requests.Session = super()._init_session()
+        session.trust_env = False
+        return session
+
+
+class _RejectedPolicy(Exception):
+    """OPA refused an upload (compile error); raised inside the gate so uploads can retry."""
+
+    def __init__(self, error: RegoParseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _timed_out(error: requests.RequestException) -> bool:
+    # Once urllib3 has retried, requests reports a read timeout as a ConnectionError
+    # wrapping MaxRetryError(reason=ReadTimeoutError); it is still a timeout to the user.
+    # (urllib3's NewConnectionError, a refused connection, subclasses its ConnectTimeoutError.)
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    timed_out = isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+    return isinstance(error, requests.Timeout) or timed_out
+
+
+def _opa_message(response: requests.Response | None) -> str:
+    if response is None:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return " ".join(response.text.split())[:200]
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors and isinstance(errors[0], dict):
+        first = errors[0]
+        location = first.get("location") or {}
+        where = f"{location.get('file')}:{location.get('row')}: " if location.get("file") else ""
+        return f"{where}{first.get('code', '')}: {' '.join(str(first.get('message', '')).split())}"
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    return message or response.reason or ""
+
+
+def run_opa(
+    documents: Sequence[InputDocument],
+    policy_dir: str | Path,
+    *,
+    opa_url: str | None = None,
+    policy_config: Mapping[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> OpaOutcome:
+    """Check ``documents`` against ``policy_dir`` in one OPA session."""
+    with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout) as gate:
+        return gate.check(documents)

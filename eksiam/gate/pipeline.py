@@ -1,0 +1,235 @@
+"""The gate's pipelines: what ``eksiam check`` and ``eksiam verify`` do, step by step.
+
+``check`` without inputs: synth -> terraform init + plan (offline, no credentials; see
+``eksiam.gate.terraform``) -> OPA on the synthesized JSON and the plan -> checkov on both -> one
+merged report. With inputs it checks just those files. ``verify`` reads the roles from the
+live account and checks them with the same Rego rules.
+
+Every step prints one line with its duration to stderr, so ``--format json`` on stdout stays
+machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypeVar
+
+from eksiam.errors import UsageError
+from eksiam.gate import POLICY_DIR
+from eksiam.gate.findings import (
+    EngineSummary,
+    Finding,
+    Report,
+    RuleInfo,
+    Severity,
+    Waiver,
+)
+from eksiam.gate.inputs import InputDocument, InputKind, load_input, load_inputs
+
+if TYPE_CHECKING:
+    from eksiam.config import Config
+
+STATE_DIR = Path(".eksiam")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything one gate run needs, parsed and validated from the command line."""
+
+    config_path: str | None = None
+    inputs: tuple[str, ...] = ()
+    app: str | None = None
+    stacks: tuple[str, ...] = ()
+    out_dir: str | None = None
+    opa_url: str | None = None
+    fail_on: Severity = Severity.MEDIUM
+    waivers_path: str | None = None
+    use_checkov: bool = True
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "CheckRequest":
+        return cls(
+            config_path=args.config,
+            inputs=tuple(getattr(args, "input", None) or ()),
+            app=getattr(args, "app", None),
+            stacks=tuple(getattr(args, "stack", None) or ()),
+            out_dir=getattr(args, "out", None),
+            opa_url=args.opa_url,
+            fail_on=Severity.parse(args.fail_on),
+            waivers_path=args.waivers,
+            use_checkov=not getattr(args, "no_checkov", False),
+        )
+
+
+class Progress:
+    """One line per step on stderr: what ran and how long it took."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        print(f"eksiam: {name} ({time.perf_counter() - started:.1f} s)", file=self.stream, flush=True)
+
+    def run(self, name: str, work: Callable[[], T]) -> T:
+        with self.step(name):
+            return work()
+
+
+def run_check(request: CheckRequest, progress: Progress | None = None) -> Report:
+    from eksiam.config import load_config
+
+    progress = progress or Progress()
+    # Validate everything the user gave before any work, so bad input costs nothing.
+    config = load_config(request.config_path)
+    waivers = _load_waivers(request)
+    if request.inputs:
+        documents = load_inputs(request.inputs)
+        return _evaluate(documents, config, request, waivers, progress, {})
+    return _check_app(config, request, waivers, progress)
+
+
+def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
+    from eksiam.config import load_config
+    from eksiam.gate.snapshot import read_account_snapshot, write_snapshot
+
+    progress = progress or Progress()
+    config = load_config(request.config_path)
+    waivers = _load_waivers(request)
+    snapshot = progress.run("read IAM roles from the account", lambda: read_account_snapshot(config))
+    path = write_snapshot(snapshot, snapshot_file or STATE_DIR / "account-snapshot.json")
+    document = load_input(path)
+    return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {})
+
+
+def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
+    from eksiam.gate.waivers import load_waivers
+
+    return load_waivers(request.waivers_path) if request.waivers_path else ()
+
+
+def _check_app(config: Config, request: CheckRequest, waivers: Sequence[Waiver], progress: Progress) -> Report:
+    """Synthesize the app into this run's own staging directory, plan and check what it wrote.
+
+    The stacks are published into the output directory only once the report is made, so a
+    run never reads what another run (or an editor) wrote there.
+    """
+    from eksiam.gate.cdktf_app import CdktfProject, staged_synth
+    from eksiam.gate.terraform import plan_stack, write_cli_config
+
+    project = CdktfProject.find(Path.cwd(), app=request.app, output=request.out_dir)
+    with ExitStack() as cleanup:
+        staged = progress.run(
+            f"synth `{project.app}`",
+            lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
+        )
+        cli_config = write_cli_config(STATE_DIR)
+        run_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="run-", dir=_state_dir())))
+        stack_files = staged.stack_files
+        # The stacks are independent: plan them side by side (terraform is mostly waiting).
+        with ThreadPoolExecutor(max_workers=len(stack_files)) as pool:
+            plan_files = progress.run(
+                f"terraform init + plan ({len(stack_files)} stacks, local state only)",
+                lambda: list(pool.map(lambda f: plan_stack(f, run_dir / "plan", cli_config), stack_files)),
+            )
+        published = {str(f): display_path(staged.published_path(f)) for f in stack_files}
+        # A plan's findings are reported against the file a reviewer can open and fix.
+        location_of = {**published, **{str(p): published[str(f)] for p, f in zip(plan_files, stack_files)}}
+        documents = load_inputs([*map(str, stack_files), *map(str, plan_files)])
+        report = _evaluate(documents, config, request, waivers, progress, location_of)
+        staged.publish()
+    return replace(report, inputs=tuple(dict.fromkeys(location_of.get(path, path) for path in report.inputs)))
+
+
+def _state_dir() -> Path:
+    try:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create {STATE_DIR.absolute()}: {error.strerror}: run where you may write") from None
+    return STATE_DIR
+
+
+def _evaluate(
+    documents: Sequence[InputDocument],
+    config: Config,
+    request: CheckRequest,
+    waivers: Sequence[Waiver],
+    progress: Progress,
+    location_of: dict[str, str],
+) -> Report:
+    from eksiam.gate.opa import run_opa
+    from eksiam.gate.report import load_rule_metadata
+
+    policy_config = config.to_policy_data()
+    opa = progress.run(
+        f"opa: {len(documents)} input(s)",
+        lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config),
+    )
+    findings = list(opa.findings)
+    summary = {"opa": opa.summary}
+    rules = dict(load_rule_metadata(POLICY_DIR))
+    terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
+    if request.use_checkov and terraform_documents:
+        from eksiam.gate.checkov import run_checkov
+
+        checkov = progress.run(
+            f"checkov: {len(terraform_documents)} input(s)",
+            lambda: run_checkov(
+                terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config,
+                identities=opa.checkov_identities,
+            ),
+        )
+        findings.extend(checkov.findings)
+        summary["checkov"] = checkov.summary
+        rules.update(checkov.rules)
+    merged = _merge(findings, location_of)
+    return _report(merged, summary, rules, documents, request, waivers)
+
+
+def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
+    """One finding per engine, rule, resource and file, plan findings moved onto their synth file."""
+    unique: dict[tuple[str, str, str, str], Finding] = {}
+    for finding in findings:
+        finding = replace(finding, file=location_of.get(finding.file, finding.file))
+        unique.setdefault((finding.engine, finding.rule, finding.resource, finding.file), finding)
+    return tuple(unique.values())  # the reports order findings (eksiam.gate.report.summary.ordered)
+
+
+def _report(
+    findings: tuple[Finding, ...],
+    summary: dict[str, EngineSummary],
+    rules: Mapping[str, RuleInfo],
+    documents: Sequence[InputDocument],
+    request: CheckRequest,
+    waivers: Sequence[Waiver],
+) -> Report:
+    from eksiam.gate.waivers import waive
+
+    report = Report(
+        findings=findings,
+        summary=summary,
+        inputs=tuple(d.path for d in documents),
+        fail_on=request.fail_on,
+        rules=rules,
+    )
+    return waive(report, waivers)
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it: reports name files as users see them."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,171 @@
+"""The real ``terraform`` binary, offline: CLI config, init, validate, and a credential-free plan.
+
+Terraform reads its CLI configuration from ``TF_CLI_CONFIG_FILE``. We generate one inside the
+project (``.eksiam/terraform.rc``), never in the user's home: it installs hashicorp providers
+from a local filesystem mirror when one exists, and from the registry otherwise.
+
+The gate's plan must not need cloud credentials. Each stack is copied into a scratch
+directory with a ``*_override.tf.json`` that gives the AWS provider static dummy keys and skips
+every credential, account and region look-up, and a fresh local state, so the plan is the
+plan of a first deploy and no API call is made. The synthesized output itself stays pristine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eksiam.errors import ToolError, UsageError
+
+MIRROR_ENV = "EKSIAM_PROVIDER_MIRROR"
+# Where a machine image or an administrator usually puts an unpacked provider mirror.
+MIRROR_CANDIDATES = (
+    "/opt/tf-plugins",
+    "/usr/local/share/terraform/plugins",
+    "/usr/share/terraform/plugins",
+)
+DEFAULT_TIMEOUT = 600
+# Merged over a stack by Terraform (an ``*_override.tf.json`` file) for the gate's plan only.
+PLAN_OVERRIDE = {
+    "terraform": {"backend": {"local": {"path": "plan.tfstate"}}},
+    "provider": {
+        "aws": [
+            {
+                "region": "us-east-1",
+                "access_key": "eksiam-plan-only",
+                "secret_key": "eksiam-plan-only",
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": True,
+                "skip_region_validation": True,
+            }
+        ]
+    },
+}
+
+
+def find_provider_mirror(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The first directory holding an unpacked ``registry.terraform.io`` provider tree."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(MIRROR_ENV)
+    if explicit:
+        path = Path(explicit)
+        if not (path / "registry.terraform.io").is_dir():
+            raise UsageError(f"{MIRROR_ENV}={explicit} holds no registry.terraform.io directory: point it at a provider mirror")
+        return path
+    for candidate in MIRROR_CANDIDATES:
+        if (Path(candidate) / "registry.terraform.io").is_dir():
+            return Path(candidate)
+    return None
+
+
+def cli_config_text(mirror: Path | None) -> str:
+    if mirror is None:
+        return "# No local provider mirror found: providers come from the registry.\n"
+    return (
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f"    path    = {json.dumps(str(mirror))}\n"
+        '    include = ["registry.terraform.io/*/*"]\n'
+        "  }\n"
+        "  direct {\n"
+        '    exclude = ["registry.terraform.io/*/*"]\n'
+        "  }\n"
+        "}\n"
+    )
+
+
+def write_cli_config(state_dir: str | Path = ".eksiam") -> Path:
+    """Write (only when changed) the project's Terraform CLI config and return its path."""
+    path = Path(state_dir) / "terraform.rc"
+    text = cli_config_text(find_provider_mirror())
+    if not path.is_file() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Terraform:
+    """One working directory driven by the terraform binary with the project's CLI config."""
+
+    workdir: Path
+    cli_config: Path
+    timeout: int = DEFAULT_TIMEOUT
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            TF_CLI_CONFIG_FILE=str(self.cli_config),
+            TF_IN_AUTOMATION="1",
+            TF_INPUT="0",
+            CHECKPOINT_DISABLE="1",
+        )
+        return env
+
+    def run(self, *args: str) -> str:
+        binary = shutil.which("terraform")
+        if binary is None:
+            raise ToolError("terraform is not on PATH: install Terraform >= 1.6 and retry")
+        command = [binary, *args, "-no-color"]
+        try:
+            done = subprocess.run(
+                command, cwd=self.workdir, env=self._env(), capture_output=True, text=True, timeout=self.timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"terraform {args[0]} timed out after {self.timeout} s in {self.workdir}") from None
+        if done.returncode != 0:
+            raise ToolError(f"terraform {args[0]} failed in {self.workdir}: {_first_error(done.stderr or done.stdout)}")
+        return done.stdout
+
+    def init(self, *, backend: bool = True) -> None:
+        self.run("init", "-input=false", f"-backend={str(backend).lower()}")
+
+    def validate(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.run("validate", "-json"))
+        return result
+
+    def plan_json(self) -> dict[str, Any]:
+        self.run("plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan")
+        plan: dict[str, Any] = json.loads(self.run("show", "-json", "plan.tfplan"))
+        return plan
+
+
+def _first_error(output: str) -> str:
+    """Terraform's first 'Error:' line and the line after it, without the box drawing."""
+    lines = [line.strip(" │╷╵\t") for line in output.splitlines()]
+    lines = [line for line in lines if line]
+    for index, line in enumerate(lines):
+        if line.startswith("Error:"):
+            return " ".join(lines[index:index + 2])
+    return lines[-1] if lines else "no output"
+
+
+def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path) -> Path:
+    """``terraform show -json`` of a first deploy of one synthesized stack, written to a file."""
+    stack_name = stack_file.parent.name
+    workdir = scratch_root / stack_name
+    if workdir.exists():
+        for stale in ("plan.tfstate", "plan.tfplan"):
+            (workdir / stale).unlink(missing_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(stack_file, workdir / "cdk.tf.json")
+    (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
+    terraform = Terraform(workdir, cli_config)
+    terraform.init()
+    plan = terraform.plan_json()
+    plan_file = workdir / "plan.json"
+    plan_file.write_text(json.dumps(plan, indent=2, sort_keys=True))
+    return plan_file
+
+
+if __name__ == "__main__":
+    # `python -m eksiam.gate.terraform`: write the project's CLI config and print its path, so that
+    # the Makefile (and users) can export TF_CLI_CONFIG_FILE for cdktf-cli and terraform.
+    print(write_cli_config())
