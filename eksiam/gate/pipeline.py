@@ -108,7 +108,7 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     progress = progress or Progress()
     config = load_config(request.config_path)
     waivers = _load_waivers(request)
-    snapshot = progress.run("read IAM roles from the account", lambda: read_account_snapshot(config))
+    snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
     path = write_snapshot(snapshot, snapshot_file or STATE_DIR / "account-snapshot.json")
     document = load_input(path)
     return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {})
@@ -199,12 +199,20 @@ def _evaluate(
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
-    """One finding per engine, rule, resource and file, plan findings moved onto their synth file."""
-    unique: dict[tuple[str, str, str, str], Finding] = {}
+    """Plan findings moved onto their synth file, without letting findings hide each other.
+
+    Within one input every distinct finding stays (a rule that finds three missing policies
+    reports three). Across a synth file and its plan, the plan's findings for an engine, rule
+    and resource the synth file already reported are the same flaws seen again, and dropped.
+    """
+    first_reported_in: dict[tuple[str, str, str, str], str] = {}
+    merged: dict[Finding, None] = {}
     for finding in findings:
-        finding = replace(finding, file=location_of.get(finding.file, finding.file))
-        unique.setdefault((finding.engine, finding.rule, finding.resource, finding.file), finding)
-    return tuple(unique.values())  # the reports order findings (eksiam.gate.report.summary.ordered)
+        shown = replace(finding, file=location_of.get(finding.file, finding.file))
+        key = (shown.engine, shown.rule, shown.resource, shown.file)
+        if first_reported_in.setdefault(key, finding.file) == finding.file:
+            merged.setdefault(shown, None)
+    return tuple(merged)  # the reports order findings (eksiam.gate.report.summary.ordered)
 
 
 def _report(

@@ -3,8 +3,8 @@
 Its shape is exactly the output of ``aws iam get-account-authorization-details --filter Role
 LocalManagedPolicy`` (``{"RoleDetailList": [...], "Policies": [...]}``, see policy/README.md),
 so a snapshot taken with the AWS CLI can be checked with ``eksiam check --input`` too. Only the
-EKS roles and the customer managed policies attached to them are kept: the rules need the
-documents of those (the console form of AmazonEKSConnectorAgentPolicy, the IPv6 CNI policy). boto3 reads the standard AWS environment:
+roles and the customer managed policies attached to them are kept (which roles are EKS roles
+is for the Rego identity to decide): the rules need the policy documents (the console form of AmazonEKSConnectorAgentPolicy, the IPv6 CNI policy). boto3 reads the standard AWS environment:
 ``AWS_ENDPOINT_URL``, ``AWS_REGION``, the credentials chain.
 """
 
@@ -15,19 +15,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from eksiam.config import Config
 from eksiam.errors import ToolError, UsageError
-from eksiam.props import ROLE_KIND_TAG
 
 
-def _is_candidate(role: dict[str, Any], names: tuple[str, ...]) -> bool:
-    """The AWS documents' check: a role whose name *includes* the documented name
-    (CloudFormation adds a stack prefix and a suffix), or one eksiam tagged."""
-    tags = {t.get("Key"): t.get("Value") for t in role.get("Tags") or []}
-    return ROLE_KIND_TAG in tags or any(name in role.get("RoleName", "") for name in names)
-
-
-def read_account_snapshot(config: Config) -> dict[str, Any]:
+def read_account_snapshot() -> dict[str, Any]:
     import boto3
     from botocore.exceptions import (
         BotoCoreError,
@@ -36,11 +27,6 @@ def read_account_snapshot(config: Config) -> dict[str, Any]:
         NoRegionError,
     )
 
-    names = tuple(
-        props.name
-        for enabled, props in ((config.connector_enabled, config.connector), (config.node_enabled, config.node))
-        if enabled
-    )
     try:
         iam = boto3.client("iam", region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
         pages = list(
@@ -52,7 +38,8 @@ def read_account_snapshot(config: Config) -> dict[str, Any]:
         raise ToolError(f"AWS IAM refused GetAccountAuthorizationDetails: {error}; grant iam:GetAccountAuthorizationDetails to the caller") from None
     except BotoCoreError as error:
         raise ToolError(f"AWS IAM is unreachable: {error}; check AWS_ENDPOINT_URL and the network") from None
-    roles = [role for page in pages for role in page.get("RoleDetailList", []) if _is_candidate(role, names)]
+    # Every role: which of them are EKS roles is decided once, by the Rego identity.
+    roles = [role for page in pages for role in page.get("RoleDetailList", [])]
     attached = {p.get("PolicyArn") for role in roles for p in role.get("AttachedManagedPolicies") or []}
     policies = [policy for page in pages for policy in page.get("Policies", []) if policy.get("Arn") in attached]
     return {

@@ -30,6 +30,6 @@ deny contains finding if {
 	config.setting(kind, "enabled") == true
 	count([r | some r in view.eksiam_roles; r.kind == kind]) == 0
 	name := config.setting(kind, "role_name")
-	msg := sprintf("The account has no %s: no role named like %s or tagged eksiam:role = %s.", [documented_name[kind], name, kind])
+	msg := sprintf("The account has no %s: no role tagged eksiam:role = %s, named %s (or as CloudFormation names it), or holding its policies.", [documented_name[kind], kind, name])
 	finding := result.finding(rego.metadata.chain(), name, msg)
 }

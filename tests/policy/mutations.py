@@ -108,7 +108,11 @@ def drop_resource(type_: str, name: str) -> Callable[[dict], None]:
 
 
 def retag_and_rename(doc: dict) -> None:
-    """Strip the identity tag and move the role to another address: only the name is left."""
+    """Strip every sign of an EKS role: the identity tag, the address, and the EKS policies
+    (AmazonEKSWorkerNodePolicy alone identifies a node role). Only the name is left."""
+    attachments = resources(doc, "aws_iam_role_policy_attachment")
+    for name in [n for n, a in attachments.items() if "AmazonEKS" in a.get("policy_arn", "")]:
+        del attachments[name]
     type_roles = resources(doc, "aws_iam_role")
     old = role_name(doc)
     values = type_roles.pop(old)
