@@ -50,7 +50,8 @@ def test_deployed_roles_pass_verify(deployed, capsys, tmp_path, monkeypatch):
     assert report["findings"] == [] and report["passed"] is True
     assert code == 0
     snapshot = json.loads((tmp_path / "snapshot.json").read_text())
-    assert {r["RoleName"] for r in snapshot["RoleDetailList"]} == {"AmazonEKSConnectorAgentRole", "NodeInstanceRole"}
+    # Every role of the account is in the snapshot; the Rego identity picks the EKS ones.
+    assert {"AmazonEKSConnectorAgentRole", "NodeInstanceRole"} <= {r["RoleName"] for r in snapshot["RoleDetailList"]}
 
 
 def test_drift_in_the_account_fails_verify(deployed, capsys, tmp_path, monkeypatch):
