@@ -23,6 +23,11 @@ policy "eksiam-connector-004" {
   enforcement_level = "mandatory"
 }
 
+policy "eksiam-connector-005" {
+  query             = "data.eksiam.hcp.messages.connector_005"
+  enforcement_level = "advisory"
+}
+
 policy "eksiam-input-001" {
   query             = "data.eksiam.hcp.messages.input_001"
   enforcement_level = "mandatory"
@@ -35,6 +40,16 @@ policy "eksiam-input-002" {
 
 policy "eksiam-input-003" {
   query             = "data.eksiam.hcp.messages.input_003"
+  enforcement_level = "mandatory"
+}
+
+policy "eksiam-input-004" {
+  query             = "data.eksiam.hcp.messages.input_004"
+  enforcement_level = "mandatory"
+}
+
+policy "eksiam-input-005" {
+  query             = "data.eksiam.hcp.messages.input_005"
   enforcement_level = "mandatory"
 }
 

@@ -3,11 +3,14 @@
 #   1. the tag `eksiam:role` = connector | node, set by the project's constructs;
 #   2. the resource address name the constructs use (connector_agent_role / node_role), which
 #      a tag edit does not change and which renaming would turn into a destroy-and-create;
-#   3. the name: the configured role name (data.eksiam.config.<kind>.role_name, defaulting to
+#   3. use: a role EKS nodes run with (a node group's node_role_arn, an EC2_LINUX/EC2_WINDOWS
+#      access entry, an instance profile named as the node role or given to nodes by a
+#      launch template; the adapters work this out from references);
+#   4. the name: the configured role name (data.eksiam.config.<kind>.role_name, defaulting to
 #      the documented AmazonEKSConnectorAgentRole / NodeInstanceRole) exactly, or the name
 #      CloudFormation gives a role of the documented templates (`<stack>-<logical id>-<suffix>`,
 #      which eksctl's `eksctl-<cluster>-nodegroup-<ng>-NodeInstanceRole-<suffix>` is too);
-#   4. the content: AmazonEKSWorkerNodePolicy attached makes a node role; a policy named as the
+#   5. the content: AmazonEKSWorkerNodePolicy attached makes a node role; a policy named as the
 #      connector's (AmazonEKSConnectorAgentPolicy, or EKSConnectorAgentPolicy as the template
 #      names it) or granting the connector's ssmmessages channel actions, a connector role.
 # A role none of them recognizes is no EKS role ("unknown") and is not checked; an input
@@ -36,6 +39,8 @@ identity(role) := {"kind": kind, "by": "tag"} if {
 	kind in kinds
 } else := {"kind": kind, "by": "address"} if {
 	kind := address_names[address_name(role.address)]
+} else := {"kind": "node", "by": "use"} if {
+	object.get(role, "used_as_node", false) == true
 } else := {"kind": "connector", "by": "name"} if {
 	named(role.name, "connector")
 } else := {"kind": "node", "by": "name"} if {

@@ -43,7 +43,7 @@ data_sources := [plan_row(r.address, r.mode, r.type, r.name, object.get(r, "valu
 
 plan_row(address, mode, type, name, after) := object.union(
 	terraform.row(mode, type, name, values, references(address), configured(address, values)),
-	{"address": address},
+	{"address": address, "provisioned": count(object.get(configuration, [terraform.static_address(address), "provisioners"], [])) > 0},
 ) if {
 	values := object_or_empty(after)
 }
@@ -75,8 +75,9 @@ module_step(i, step) if {
 	is_number(step)
 }
 
-# configuration: static address (no instance keys) -> expressions, across module calls.
-configuration := {address: object.get(r, "expressions", {}) |
+# configuration: static address (no instance keys) -> its configuration block (expressions,
+# provisioners), across module calls.
+configuration := {address: r |
 	walk(object.get(document, ["configuration", "root_module"], {}), [path, items])
 	count(path) > 0
 	path[count(path) - 1] == "resources"
@@ -93,17 +94,28 @@ module_prefix(path) := concat("", [sprintf("module.%s.", [path[i + 1]]) |
 ])
 
 # references(address): for each link attribute, the resource addresses its expression
-# refers to, made absolute with the module path of the resource that holds it.
-references(address) := {attr: refs |
-	static := terraform.static_address(address)
-	expressions := object.get(configuration, static, {})
-	prefix := module_of(static)
-	some attr in terraform.link_attributes
-	refs := [ref |
-		some raw in object.get(expressions, [attr, "references"], [])
-		ref := concat("", [prefix, resource_part(raw)])
-	]
-}
+# refers to, made absolute with the module path of the resource that holds it; under
+# terraform.any_attribute, every address any of its expressions (nested blocks included) names.
+references(address) := object.union(
+	{attr: refs |
+		some attr in terraform.link_attributes
+		refs := [ref |
+			some raw in object.get(expressions_of(address), [attr, "references"], [])
+			ref := concat("", [module_of(terraform.static_address(address)), resource_part(raw)])
+		]
+	},
+	{terraform.any_attribute: {ref |
+		walk(object.get(configuration, terraform.static_address(address), {}), [path, raws])
+		count(path) > 0
+		path[count(path) - 1] == "references"
+		is_array(raws)
+		some raw in raws
+		is_string(raw)
+		ref := concat("", [module_of(terraform.static_address(address)), resource_part(raw)])
+	}},
+)
+
+expressions_of(address) := object.get(configuration, [terraform.static_address(address), "expressions"], {})
 
 module_of(static) := concat("", [m[0] | some m in regex.find_all_string_submatch_n(`^(?:module\.[^.]+\.)+`, static, 1)])
 
@@ -115,7 +127,7 @@ resource_part(ref) := regex.replace(concat(".", array.slice(split(ref, "."), 0, 
 # Which attributes the author wrote (authoritative settings such as managed_policy_arns
 # only count when configured, not when the provider merely echoes the current state).
 # Without a configuration section, every attribute that holds a non-empty value counts.
-configured(address, _) := object.keys(configuration[terraform.static_address(address)])
+configured(address, _) := object.keys(expressions_of(address)) if configuration[terraform.static_address(address)]
 
 configured(address, values) := {key | some key, value in values; not empty(value)} if {
 	not configuration[terraform.static_address(address)]

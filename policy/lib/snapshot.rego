@@ -22,6 +22,7 @@ role_view(r) := {
 	"permissions_boundary": object.get(r, ["PermissionsBoundary", "PermissionsBoundaryArn"], null),
 	"inline_policies": [inline(p, r) | some p in object.get(r, "RolePolicyList", [])],
 	"managed_policies": [managed(m, r) | some m in object.get(r, "AttachedManagedPolicies", [])],
+	"used_as_node": used_as_node(r),
 } if {
 	trust := iam.document_or_null(object.get(r, "AssumeRolePolicyDocument", null))
 }
@@ -64,3 +65,10 @@ customer_document(arn) := iam.document_or_null(version.Document) if {
 	some version in object.get(policy, "PolicyVersionList", [])
 	version.IsDefaultVersion == true
 } else := null
+
+# Nodes run with an instance profile: one named as the documents name the node role makes its
+# role a node role, whatever the role itself is called.
+used_as_node(r) := true if {
+	some profile in object.get(r, "InstanceProfileList", [])
+	data.eksiam.lib.identity.named(object.get(profile, "InstanceProfileName", null), "node")
+} else := false

@@ -7,27 +7,68 @@ import rego.v1
 
 import data.eksiam.lib.terraform
 
-# Terraform JSON lets a block be an object or a list of objects; both are read.
+# Terraform's JSON syntax lets every level be an object or an array of objects: the
+# `resource` section, each resource type, and each resource body. All forms are read; a
+# level of any other shape is reported by EKSIAM-INPUT-001 through `unreadable`.
 resources := [row |
-	some mode, section in {"managed": object.get(input, "resource", {}), "data": object.get(input, "data", {})}
-	is_object(section)
+	some mode, key in {"managed": "resource", "data": "data"}
+	some section in objects_of(object.get(input, key, {}))
 	some type, blocks in section
-	is_object(blocks)
-	some name, block in blocks
-	some values in blocks_of(block)
-	row := terraform.row(mode, type, name, values, references(values), object.keys(values))
+	some named in objects_of(blocks)
+	some name, block in named
+	some values in objects_of(block)
+	row := object.union(
+		terraform.row(mode, type, name, values, references(values), object.keys(values)),
+		{"provisioned": "provisioner" in object.keys(values)},
+	)
 ]
 
-blocks_of(block) := [block] if is_object(block)
+objects_of(x) := [x] if is_object(x)
 
-blocks_of(block) := [b | some b in block; is_object(b)] if is_array(block)
+objects_of(x) := [o | some o in x; is_object(o)] if is_array(x)
 
-# references(values): for each link attribute, the addresses its interpolations name.
-references(values) := {attr: refs |
-	some attr in terraform.link_attributes
-	value := object.get(values, attr, null)
-	refs := [ref | some s in strings_in(value); some ref in terraform.interpolated_addresses(s)]
+objects_of(x) := [] if {
+	not is_object(x)
+	not is_array(x)
 }
+
+# Levels the adapter cannot read as a block: a gate that skipped them would pass them.
+unreadable contains sprintf("%s.%s", [key, type]) if {
+	some key in ["resource", "data"]
+	some section in objects_of(object.get(input, key, {}))
+	some type, blocks in section
+	not readable_level(blocks)
+}
+
+unreadable contains key if {
+	some key in ["resource", "data"]
+	section := object.get(input, key, {})
+	not readable_level(section)
+}
+
+readable_level(x) if is_object(x)
+
+readable_level(x) if {
+	is_array(x)
+	every o in x {
+		is_object(o)
+	}
+}
+
+# references(values): for each link attribute, the addresses its interpolations name; under
+# terraform.any_attribute, every address the resource's values name anywhere.
+references(values) := object.union(
+	{attr: refs |
+		some attr in terraform.link_attributes
+		value := object.get(values, attr, null)
+		refs := [ref | some s in strings_in(value); some ref in terraform.interpolated_addresses(s)]
+	},
+	{terraform.any_attribute: {ref |
+		walk(values, [_, value])
+		is_string(value)
+		some ref in terraform.interpolated_addresses(value)
+	}},
+)
 
 strings_in(value) := [value] if is_string(value)
 

@@ -12,6 +12,9 @@ import data.eksiam.lib.iam
 # The attributes through which a resource names a role or a policy.
 link_attributes := {"role", "roles", "role_name", "policy_arn", "policy_arns", "managed_policy_arns", "permissions_boundary"}
 
+# The key under which a row's references hold every address the resource names anywhere.
+any_attribute := "*"
+
 # The resource types that attach permissions to a role, and the attribute naming the role.
 link_types := {
 	"aws_iam_role_policy": "role",
@@ -115,6 +118,7 @@ role_view(role) := {
 	"permissions_boundary": string_or_null(object.get(role.values, "permissions_boundary", null)),
 	"inline_policies": inline_policies(role),
 	"managed_policies": managed_policies(role),
+	"used_as_node": used_as_node(role),
 } if {
 	trust := iam.document_or_null(object.get(role.values, "assume_role_policy", null))
 }
@@ -147,13 +151,25 @@ declared_inline(role) := array.concat(
 	exclusive_only_names(role),
 )
 
-# `inline_policy { … }` blocks on the role itself; an empty block is not a policy.
-role_inline_blocks(role) := [inline(object.get(b, "name", null), object.get(b, "policy", null), role.address) |
-	"inline_policy" in role.configured
-	some b in iam.as_list(object.get(role.values, "inline_policy", []))
-	is_object(b)
-	not empty_block(b)
-]
+# `inline_policy { … }` blocks on the role itself, written out or as a `dynamic` block (whose
+# content is a template the gate cannot expand: its document is judged unreadable unless
+# literal); an empty block is not a policy. Whatever a plan says the role will hold counts,
+# configured or not.
+role_inline_blocks(role) := array.concat(
+	[inline(object.get(b, "name", null), object.get(b, "policy", null), role.address) |
+		some b in iam.as_list(object.get(role.values, "inline_policy", []))
+		is_object(b)
+		not empty_block(b)
+	],
+	[inline(object.get(b.content, "name", null), object.get(b.content, "policy", null), role.address) |
+		some d in iam.as_list(object.get(role.values, "dynamic", []))
+		is_object(d)
+		some block in iam.as_list(object.get(d, "inline_policy", []))
+		some b in iam.as_list(block)
+		is_object(b)
+		is_object(b.content)
+	],
+)
 
 empty_block(b) if {
 	not b.name
@@ -302,3 +318,97 @@ interpolated_addresses(s) := [] if not contains(s, "${")
 interpolated_addresses(s) := [m[0] |
 	some m in regex.find_all_string_submatch_n(`(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+`, s, -1)
 ] if contains(s, "${")
+
+# --- use: what makes a role an EKS node role, whoever made it ------------------------
+
+# A role referenced by a node group, by an EC2_LINUX / EC2_WINDOWS access entry (Karpenter,
+# self-managed nodes), or through an instance profile that EKS nodes run with.
+node_users := [r |
+	some r in resources
+	r.mode == "managed"
+	node_user(r)
+]
+
+node_user(r) if r.type == "aws_eks_node_group"
+
+node_user(r) if {
+	r.type == "aws_eks_access_entry"
+	object.get(r.values, "type", "") in {"EC2_LINUX", "EC2_WINDOWS"}
+}
+
+node_user(r) if {
+	r.type == "aws_iam_instance_profile"
+	node_instance_profile(r)
+}
+
+# An instance profile EKS nodes run with: named as the documents name the node role (the
+# seed's template names its profile's role NodeInstanceRole), or given to nodes by a launch
+# template that a node group, or an autoscaling group tagged for a cluster, uses.
+node_instance_profile(profile) if data.eksiam.lib.identity.named(object.get(profile.values, "name", null), "node")
+
+node_instance_profile(profile) if {
+	some template in node_launch_templates
+	static_address(profile.address) in object.get(template.refs, any_attribute, [])
+}
+
+node_launch_templates := [t |
+	some t in resources
+	t.type in {"aws_launch_template", "aws_launch_configuration"}
+	some user in resources
+	launches_nodes(user)
+	static_address(t.address) in object.get(user.refs, any_attribute, [])
+]
+
+launches_nodes(r) if r.type == "aws_eks_node_group"
+
+launches_nodes(r) if {
+	r.type == "aws_autoscaling_group"
+	some key in asg_tag_keys(r)
+	startswith(key, "kubernetes.io/cluster/")
+}
+
+asg_tag_keys(r) := {k | some k, _ in object.get(r.values, "tags", {})} | {t.key |
+	some t in iam.as_list(object.get(r.values, "tag", []))
+	is_object(t)
+	is_string(t.key)
+}
+
+used_as_node(role) := true if {
+	some user in node_users
+	uses(user, role)
+} else := false
+
+uses(user, role) if static_address(role.address) in object.get(user.refs, any_attribute, [])
+
+uses(user, role) if {
+	some attr in ["node_role_arn", "principal_arn", "role"]
+	some value in literal_strings(object.get(user.values, attr, null))
+	name_of_role_reference(value) == role.values.name
+}
+
+# --- changes no IAM rule can read ----------------------------------------------------
+
+# Resources that can change a role's permissions outside Terraform's IAM resources: a
+# provisioner (a command run at apply), or a CloudFormation stack (a template of its own),
+# that refers to the role or names it.
+opaque_changes := [{"resource": r.address, "role": role.address} |
+	some r in resources
+	r.mode == "managed"
+	opaque(r)
+	some role in role_rows
+	touches(r, role)
+]
+
+opaque(r) if r.provisioned
+
+opaque(r) if r.type in {"aws_cloudformation_stack", "aws_cloudformation_stack_set", "aws_cloudformation_stack_instances"}
+
+touches(r, role) if static_address(role.address) in object.get(r.refs, any_attribute, [])
+
+touches(r, role) if {
+	name := role.values.name
+	is_string(name)
+	walk(r.values, [_, value])
+	is_string(value)
+	contains(value, name)
+}

@@ -54,3 +54,17 @@ node_roles := [r | some r in eksiam_roles; r.kind == "node"]
 unresolved_links := data.eksiam.lib.terraform.unresolved_links if kind in {"synth", "plan", "hcp"}
 
 unresolved_links := [] if not kind in {"synth", "plan", "hcp"}
+
+# Parts of a Terraform JSON input in a shape the adapter cannot read (never skipped silently).
+unreadable := data.eksiam.lib.synth.unreadable if kind == "synth"
+
+unreadable := set() if kind != "synth"
+
+# Resources that change an EKS role's permissions in ways no rule can read (Terraform inputs).
+opaque_changes := [c |
+	some c in data.eksiam.lib.terraform.opaque_changes
+	some role in eksiam_roles
+	role.resource == c.role
+] if kind in {"synth", "plan", "hcp"}
+
+opaque_changes := [] if not kind in {"synth", "plan", "hcp"}
