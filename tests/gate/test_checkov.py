@@ -22,7 +22,7 @@ import pytest
 
 from eksiam.gate import checkov
 from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file
-from eksiam.errors import ToolError
+from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import Severity
 
 pytestmark = pytest.mark.integration
@@ -470,11 +470,51 @@ def test_tool_error_when_a_custom_check_does_not_load(fixture_files, tmp_path):
         scan_file(fixture_files[("synth", "good")], checkov.FRAMEWORK_SYNTH, CheckovOptions(external_checks_dir=checks))
 
 
-def test_tool_error_when_checkov_cannot_parse_the_input(tmp_path):
-    empty = tmp_path / "cdk.tf.json"
-    empty.write_text("{}")
+def test_tool_error_when_checkov_cannot_parse_the_input(fixture_files, tmp_path):
+    report = json.dumps({"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": [], "parsing_errors": ["cdk.tf.json"]}})
+    options = CheckovOptions(executable=_fake_checkov(tmp_path, f"echo '{report}'"))
     with pytest.raises(ToolError, match="could not parse"):
-        scan_file(empty, checkov.FRAMEWORK_SYNTH)
+        scan_file(fixture_files[("synth", "good")], checkov.FRAMEWORK_SYNTH, options)
+
+
+def test_input_without_iam_resources_is_not_given_to_checkov(tmp_path):
+    # In the default scope checkov sees only aws_iam_* resources: with none there is nothing
+    # to run (a checkov that would fail is never started); OPA still judges the file.
+    bucket = tmp_path / "bucket.json"
+    bucket.write_text(json.dumps({"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}))
+    options = CheckovOptions(executable=_fake_checkov(tmp_path, "exit 2"))
+    result = scan_file(bucket, checkov.FRAMEWORK_SYNTH, options)
+    assert result.summary.evaluated == 0 and result.findings == ()
+
+
+def test_any_file_name_and_import_blocks_and_array_forms_are_read(fixture_files, tmp_path):
+    stack = json.loads(fixture_files[("synth", "bad")].read_text())
+    attachments = stack["resource"].pop("aws_iam_role_policy_attachment")
+    stack["resource"]["aws_iam_role_policy_attachment"] = [{name: body} for name, body in attachments.items()]
+    stack["import"] = [{"to": "aws_iam_role.node_role", "id": "NodeInstanceRole"}]
+    renamed = tmp_path / "node-role.json"
+    renamed.write_text(json.dumps(stack))
+    as_is = scan_file(fixture_files[("synth", "bad")], checkov.FRAMEWORK_SYNTH)
+    reshaped = scan_file(renamed, checkov.FRAMEWORK_SYNTH)
+    assert {f.rule for f in reshaped.findings} == {f.rule for f in as_is.findings} != set()
+    assert all(f.file == str(renamed) for f in reshaped.findings)
+
+
+def test_builtin_checks_run_on_iam_resources_unless_scope_is_all(tmp_path, monkeypatch):
+    template = tmp_path / "lt.tf.json"
+    template.write_text(json.dumps({"resource": {
+        "aws_launch_template": {"nodes": {"name": "nodes", "metadata_options": {"http_tokens": "optional"}}},
+        "aws_iam_role": {"r": {"name": "r", "assume_role_policy": json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})}},
+    }}))
+    iam_only = scan_file(template, checkov.FRAMEWORK_SYNTH)
+    assert not any("aws_launch_template" in f.resource for f in iam_only.findings)
+    monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "all")
+    everything = scan_file(template, checkov.FRAMEWORK_SYNTH)
+    assert any("aws_launch_template" in f.resource for f in everything.findings)
+    monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "most")
+    with pytest.raises(UsageError, match="EKSIAM_CHECKOV_SCOPE"):
+        CheckovOptions()
 
 
 def test_snapshots_are_not_for_checkov(tmp_path):

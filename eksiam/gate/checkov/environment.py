@@ -13,11 +13,14 @@ from typing import Any
 
 from eksiam.errors import UsageError
 from eksiam.gate import POLICY_DIR
+from eksiam.gate.checkov.target import SCOPES
 
 DEFAULT_TIMEOUT = 300.0
 # The file holding OPA's identity of the checked file's roles (policy/checkov/eksiam_checkov_lib.py).
 IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
 TIMEOUT_ENV = "EKSIAM_CHECKOV_TIMEOUT"
+# Which resources checkov's checks run on: the IAM ones (default), or all of the input.
+SCOPE_ENV = "EKSIAM_CHECKOV_SCOPE"
 EXECUTABLE_ENV = "EKSIAM_CHECKOV"
 EXTERNAL_CHECKS_DIR = POLICY_DIR / "checkov"
 
@@ -51,6 +54,13 @@ def _default_timeout() -> float:
     return timeout
 
 
+def default_scope() -> str:
+    scope = os.environ.get(SCOPE_ENV, "iam").strip().lower() or "iam"
+    if scope not in SCOPES:
+        raise UsageError(f"{SCOPE_ENV}={scope!r} is not a scope: use iam (the IAM resources only) or all")
+    return scope
+
+
 @dataclass(frozen=True)
 class CheckovOptions:
     """How to run checkov. ``None`` settings of the custom checks keep what the environment says.
@@ -61,6 +71,7 @@ class CheckovOptions:
 
     executable: str | None = None
     timeout: float = field(default_factory=_default_timeout)
+    scope: str = field(default_factory=default_scope)
     external_checks_dir: Path | None = EXTERNAL_CHECKS_DIR
     extra_policy_arns: tuple[str, ...] | None = None
     allow_ipv6_cni: bool | None = None

@@ -26,6 +26,7 @@ from eksiam.gate.checkov.environment import (
     options_from_policy_config,
 )
 from eksiam.gate.checkov.parser import CheckovResult, merge_results, parse_output
+from eksiam.gate.checkov.target import write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
 FRAMEWORK_PLAN = "terraform_plan"
@@ -92,7 +93,10 @@ def scan_file(
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
     with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
         scratch_dir = Path(scratch)
-        target = _checkov_target(source, text, framework, scratch_dir)
+        target, has_resources = write_target(source, text, framework == FRAMEWORK_PLAN, options.scope, scratch_dir)
+        if not has_resources:
+            # Nothing in the checks' scope (no IAM resource): nothing for checkov to judge here.
+            return CheckovResult()
         out_dir = scratch_dir / "out"
         home = scratch_dir / "home"
         home.mkdir()
@@ -160,20 +164,6 @@ def run_checkov(
 
 
 # --- running ---------------------------------------------------------------------------
-
-
-def _checkov_target(source: Path, text: str, framework: str, scratch: Path) -> Path:
-    """The file checkov reads: the input itself, or the plan inside an HCP policy input."""
-    if framework == FRAMEWORK_PLAN:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise UsageError(f"{source} is not JSON: pass the output of `terraform show -json`") from None
-        if isinstance(data, dict) and isinstance(data.get("plan"), dict) and "format_version" not in data:
-            target = scratch / "plan.json"
-            target.write_text(json.dumps(data["plan"]), encoding="utf-8")
-            return target
-    return source.resolve()
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
