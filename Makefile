@@ -54,8 +54,9 @@ test: setup
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/python -m pytest
 
+# An account that already has the connector's service-linked role keeps it (stacks/account.py).
 deploy: setup
-	@cdktf deploy --auto-approve --skip-provider-lock --output $(OUT) '*'
+	@settings="$$($(VENV)/bin/python -m stacks.account)" && env $$settings cdktf deploy --auto-approve --skip-provider-lock --output $(OUT) '*'
 
 destroy: setup
 	@cdktf destroy --auto-approve --skip-provider-lock --output $(OUT) '*'

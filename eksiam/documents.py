@@ -18,11 +18,13 @@ CONNECTOR_SERVICE_LINKED_ROLE_SERVICE = "eks-connector.amazonaws.com"
 CONNECTOR_POLICY_NAME = "AmazonEKSConnectorAgentPolicy"
 
 NODE_SERVICE_PRINCIPAL = "ec2.amazonaws.com"
+# The attachment that cni_policy_on_irsa leaves out (the VPC CNI's IRSA role holds the policy).
+CNI_POLICY_ATTACHMENT = "cni_policy"
 # Construct id of each attachment -> AWS managed policy name. Fixed ids keep resource addresses
 # stable whatever else changes.
 NODE_MANAGED_POLICIES = {
     "worker_node_policy": "AmazonEKSWorkerNodePolicy",
-    "cni_policy": "AmazonEKS_CNI_Policy",
+    CNI_POLICY_ATTACHMENT: "AmazonEKS_CNI_Policy",
     "ecr_read_only": "AmazonEC2ContainerRegistryReadOnly",
 }
 SSM_MANAGED_INSTANCE_CORE = "AmazonSSMManagedInstanceCore"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eksiam.cdk import Construct, IamPolicy, IamRolePolicyAttachment
 from eksiam.documents import (
+    CNI_POLICY_ATTACHMENT,
     IPV6_CNI_POLICY_NAME,
     NODE_MANAGED_POLICIES,
     SSM_MANAGED_INSTANCE_CORE,
@@ -34,6 +35,8 @@ class EksNodeRole(EksRole):
         self.attachments: dict[str, IamRolePolicyAttachment] = {}
 
         managed = dict(NODE_MANAGED_POLICIES)
+        if props.cni_policy_on_irsa:
+            del managed[CNI_POLICY_ATTACHMENT]
         if props.attach_ssm_managed_instance_core:
             managed["ssm_managed_instance_core"] = SSM_MANAGED_INSTANCE_CORE
         for key, policy_name in managed.items():

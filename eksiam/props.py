@@ -28,6 +28,7 @@ OPT_IN_TAG = "eksiam:opt-in"
 POLICY_TAG_PREFIX = "eksiam:policy:"
 OPT_IN_SSM_CORE = "ssm-core"
 OPT_IN_IPV6_CNI = "ipv6-cni"
+OPT_IN_CNI_ON_IRSA = "cni-on-irsa"
 _MAX_TAG_VALUE = 256
 
 
@@ -100,7 +101,10 @@ class EksNodeRoleProps(RoleProps):
     ``iam_role_additional_policies``): the key names the attachment, so its address stays put
     when the list changes. ``attach_ssm_managed_instance_core`` adds the AWS managed policy for
     Session Manager access; ``enable_ipv6_cni`` creates and attaches the VPC CNI's IPv6 policy
-    (in addition to the three documented policies, which stay attached).
+    (in addition to the three documented policies, which stay attached). With
+    ``cni_policy_on_irsa`` the role does not get ``AmazonEKS_CNI_Policy``: the VPC CNI's own
+    service-account role (IRSA) carries it, as AWS recommends and terraform-aws-eks's
+    ``iam_role_attach_cni_policy = false`` does.
     """
 
     name: str = "NodeInstanceRole"
@@ -110,6 +114,7 @@ class EksNodeRoleProps(RoleProps):
     additional_policy_arns: Mapping[str, str] = field(default_factory=dict)
     attach_ssm_managed_instance_core: bool = False
     enable_ipv6_cni: bool = False
+    cni_policy_on_irsa: bool = False
 
     def __post_init__(self) -> None:
         key = f"{type(self).__name__}.additional_policy_arns"
@@ -129,7 +134,11 @@ class EksNodeRoleProps(RoleProps):
     def declaration_tags(self) -> dict[str, str]:
         opt_ins = [
             name
-            for name, chosen in ((OPT_IN_SSM_CORE, self.attach_ssm_managed_instance_core), (OPT_IN_IPV6_CNI, self.enable_ipv6_cni))
+            for name, chosen in (
+                (OPT_IN_SSM_CORE, self.attach_ssm_managed_instance_core),
+                (OPT_IN_IPV6_CNI, self.enable_ipv6_cni),
+                (OPT_IN_CNI_ON_IRSA, self.cni_policy_on_irsa),
+            )
             if chosen
         ]
         tags = {f"{POLICY_TAG_PREFIX}{key}": arn for key, arn in sorted(self.additional_policy_arns.items())}

@@ -19,6 +19,7 @@ defaults := {
 		"additional_policy_arns": [],
 		"allow_ssm_managed_instance_core": false,
 		"allow_ipv6_cni": false,
+		"cni_policy_on_irsa": false,
 	},
 }
 

@@ -20,6 +20,8 @@ opted_in(role, "ssm-core") if config.setting("node", "allow_ssm_managed_instance
 
 opted_in(role, "ipv6-cni") if config.setting("node", "allow_ipv6_cni") == true
 
+opted_in(role, "cni-on-irsa") if config.setting("node", "cni_policy_on_irsa") == true
+
 opted_in(role, name) if name in tag_words(role, opt_in_tag)
 
 tag_words(role, key) := {w | some w in split(object.get(object.get(role, "tags", {}), key, ""), " "); w != ""}

@@ -73,3 +73,28 @@ test_deny_missing_in_snapshot if {
 	role := object.union(t.node_snapshot.RoleDetailList[0], {"AttachedManagedPolicies": []})
 	count(check.deny) == 3 with input as {"RoleDetailList": [role]}
 }
+
+without_cni := [arn | some arn in t.node_policy_arns; not contains(arn, "AmazonEKS_CNI_Policy")]
+
+test_deny_cni_policy_missing_by_default if {
+	inp := t.node_synth(t.node_trust, without_cni)
+	some f in check.deny with input as inp
+	contains(f.msg, "AmazonEKS_CNI_Policy")
+}
+
+test_allow_cni_policy_on_irsa_when_configured if {
+	inp := t.node_synth(t.node_trust, without_cni)
+	count(check.deny) == 0 with input as inp with data.eksiam.config.node.cni_policy_on_irsa as true
+}
+
+test_allow_cni_policy_on_irsa_when_the_role_declares_it if {
+	synth := t.node_synth(t.node_trust, without_cni)
+	role := synth.resource.aws_iam_role.node_role
+	inp := object.union(synth, {"resource": {"aws_iam_role": {"node_role": object.union(role, {"tags": object.union(role.tags, {"eksiam:opt-in": "cni-on-irsa"})})}}})
+	count(check.deny) == 0 with input as inp
+}
+
+test_deny_irsa_declaration_excuses_only_the_cni_policy if {
+	others := [arn | some arn in t.node_policy_arns; not contains(arn, "AmazonEKSWorkerNodePolicy")]
+	count(check.deny) == 1 with input as t.node_synth(t.node_trust, others) with data.eksiam.config.node.cni_policy_on_irsa as true
+}

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 # What the Makefile needs from the project; the rest is linked, so state lands in tmp_path.
 COPIED = ("Makefile", "cdktf.json", "main.py")
-LINKED = (".venv", "node_modules", "stacks", "gate", "policy", "pyproject.toml", "constraints.txt",
+LINKED = (".venv", "node_modules", "stacks", "eksiam", "policy", "pyproject.toml", "constraints.txt",
           "package.json", "package-lock.json")
 
 
@@ -55,3 +55,16 @@ def test_make_deploy_then_destroy(project_copy, aws_env):
     assert destroyed.returncode == 0, destroyed.stdout[-3000:] + destroyed.stderr[-3000:]
     names = {r["RoleName"] for r in iam.list_roles()["Roles"]}
     assert not names & {"AmazonEKSConnectorAgentRole", "DeployedNodeRole"}
+
+
+def test_make_deploy_beside_an_existing_service_linked_role(project_copy, aws_env):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EKSIAM_")}
+    env.update(aws_env, EKSIAM_NODE_ENABLED="false")
+    iam = boto3.client("iam")
+    existing = iam.create_service_linked_role(AWSServiceName="eks-connector.amazonaws.com")["Role"]
+
+    deployed = make("deploy", project_copy, env)
+    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+    assert f"already has the EKS connector's service-linked role {existing['RoleName']}" in deployed.stderr
+    assert iam.get_role(RoleName="AmazonEKSConnectorAgentRole")
+    assert iam.get_role(RoleName=existing["RoleName"])["Role"]["RoleId"] == existing["RoleId"]

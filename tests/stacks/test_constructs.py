@@ -70,6 +70,27 @@ def test_node_role_opt_ins_add_attachments_with_stable_addresses():
     assert attachments["node_ssm_managed_instance_core"]["policy_arn"].endswith(":iam::aws:policy/AmazonSSMManagedInstanceCore")
 
 
+def test_opt_ins_are_declared_on_the_role_for_the_gate():
+    props = EksNodeRoleProps(
+        attach_ssm_managed_instance_core=True,
+        cni_policy_on_irsa=True,
+        additional_policy_arns={"logs": "arn:aws:iam::123456789012:policy/NodeLogs"},
+    )
+    out = synth(lambda scope: EksNodeRole(scope, "node", props))
+    tags = json.loads(out)["resource"]["aws_iam_role"]["node_role"]["tags"]
+    assert tags["eksiam:opt-in"] == "ssm-core cni-on-irsa"
+    assert tags["eksiam:policy:logs"] == "arn:aws:iam::123456789012:policy/NodeLogs"
+    assert "node_cni_policy" not in node_attachments(out), "the VPC CNI's IRSA role carries AmazonEKS_CNI_Policy"
+    default_tags = json.loads(synth(lambda scope: EksNodeRole(scope, "node")))["resource"]["aws_iam_role"]["node_role"]["tags"]
+    assert not any(key.startswith(("eksiam:opt-in", "eksiam:policy:")) for key in default_tags)
+
+
+def test_declaration_tags_count_against_the_tag_limit():
+    many = {f"t{i}": "x" for i in range(48)}
+    with pytest.raises(UsageError, match="IAM allows 50"):
+        EksNodeRoleProps(tags=many, additional_policy_arns={"a": "arn:aws:iam::123456789012:policy/A", "b": "arn:aws:iam::123456789012:policy/B"})
+
+
 def test_node_role_defaults_attach_no_opt_ins():
     out = synth(lambda scope: EksNodeRole(scope, "node"))
     assert len(node_attachments(out)) == 3
