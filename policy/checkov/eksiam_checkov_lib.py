@@ -44,10 +44,11 @@ ROLE_NAME_ENV = {
 EXTRA_POLICY_ARNS_ENV = "EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"
 ALLOW_IPV6_CNI_ENV = "EKSIAM_CHECKOV_ALLOW_IPV6_CNI"
 ALLOW_SSM_CORE_ENV = "EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE"
-# The gate's OPA decision on the file being checked (data.eksiam.main.checkov, as JSON): which
-# resources are EKS roles, which role each linking resource belongs to, and what each node
-# role's allowlist accepts. With it the checks judge exactly the roles the Rego rules judge;
-# without it (checkov run by hand) they fall back to the tag, the addresses and the names.
+# The gate's OPA decisions on the files being checked (data.eksiam.main.checkov per file, as
+# JSON {"files": {<directory of the file's copy>: decision}}): which resources are EKS roles,
+# which role each linking resource belongs to, and what each node role's allowlist accepts.
+# With it the checks judge exactly the roles the Rego rules judge; without it (checkov run by
+# hand) they fall back to the tag, the addresses and the names.
 IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
 
 CONNECTOR_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/connector-iam-role.html"
@@ -143,6 +144,9 @@ def references(conf: dict[str, Any]) -> list[str]:
 # --- which role -------------------------------------------------------------------------
 
 _identity_cache: dict[str, Any] = {}
+# The file the check being run is reading (set by EksiamCheck before each evaluation; checkov
+# evaluates one resource at a time in a process).
+_current_file = {"path": ""}
 
 
 def shared_identity() -> dict[str, Any] | None:
@@ -154,7 +158,15 @@ def shared_identity() -> dict[str, Any] | None:
         # A file the gate wrote for this run; unreadable is a fault, never a silent fallback.
         with open(path, encoding="utf-8") as handle:
             _identity_cache[path] = json.load(handle)
-    return _identity_cache[path]
+    key = _file_key(_current_file["path"])
+    # A file the gate has no decision for holds no EKS role the checks may judge.
+    return (_identity_cache[path].get("files") or {}).get(key, {"roles": {}, "links": {}})
+
+
+def _file_key(scanned_file: str) -> str:
+    """``…/3/cdk.tf.json`` -> ``3``: the directory the gate put the file's copy in."""
+    parts = [part for part in re.split(r"[\\/]", scanned_file) if part]
+    return parts[-2] if len(parts) >= 2 else ""
 
 
 def short_name(address: str) -> str:
@@ -367,6 +379,7 @@ class EksiamCheck(BaseResourceCheck):
         return f"{self.entity_type}.{self.entity_path.rsplit(':', 1)[-1]}"
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        _current_file["path"] = self.entity_path.rsplit(":", 2)[0]
         try:
             problems = self.evaluate(conf, self.entity_type, self.resource_address(conf))
         except Unreadable as error:

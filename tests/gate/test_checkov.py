@@ -380,7 +380,7 @@ def test_runs_without_network_and_prints_nothing_on_stderr(fixture_files, tmp_pa
     """No route, and dead proxies: any network call would log an error or a traceback."""
     executable = checkov.find_checkov()
     command = checkov.checkov_command(
-        executable, fixture_files[("plan", "good")], checkov.FRAMEWORK_PLAN, tmp_path / "out", CheckovOptions()
+        executable, [fixture_files[("plan", "good")]], checkov.FRAMEWORK_PLAN, tmp_path / "out", CheckovOptions()
     )
     if _network_namespaces_work():
         command = [shutil.which("unshare"), "-n", *command]
@@ -408,8 +408,9 @@ def test_environment_drops_platform_settings(monkeypatch, tmp_path):
     assert env["HOME"] == str(tmp_path)
     assert env["EKSIAM_CHECKOV_ALLOW_IPV6_CNI"] == "true"
     assert env["EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"] == "arn:aws:iam::1:policy/x"
-    command = checkov.checkov_command(Path("checkov"), Path("x.json"), "terraform_plan", tmp_path, CheckovOptions())
+    command = checkov.checkov_command(Path("checkov"), [Path("0/x.json"), Path("1/y.json")], "terraform_plan", tmp_path, CheckovOptions())
     assert "--skip-download" in command and "--soft-fail" in command
+    assert [command[i + 1] for i, arg in enumerate(command) if arg == "--file"] == ["0/x.json", "1/y.json"]
     assert command[command.index("--external-checks-dir") + 1] == str(checkov.EXTERNAL_CHECKS_DIR)
 
 
@@ -471,7 +472,7 @@ def test_tool_error_when_a_custom_check_does_not_load(fixture_files, tmp_path):
 
 
 def test_tool_error_when_checkov_cannot_parse_the_input(fixture_files, tmp_path):
-    report = json.dumps({"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": [], "parsing_errors": ["cdk.tf.json"]}})
+    report = json.dumps({"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": [], "parsing_errors": ["/0/cdk.tf.json"]}})
     options = CheckovOptions(executable=_fake_checkov(tmp_path, f"echo '{report}'"))
     with pytest.raises(ToolError, match="could not parse"):
         scan_file(fixture_files[("synth", "good")], checkov.FRAMEWORK_SYNTH, options)

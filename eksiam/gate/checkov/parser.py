@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eksiam.errors import ToolError
@@ -92,6 +93,40 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
         rules,
         tuple(passed_checks),
     )
+
+
+def split_by_file(data: Any, framework: str, label: str) -> dict[str, dict[str, Any]]:
+    """One checkov run's output over several files, as one report per file.
+
+    Keyed by the directory holding each result's file: the scanner puts every file's copy in
+    a directory of its own (``0/cdk.tf.json``, ``1/plan.json``, …).
+    """
+    split: dict[str, dict[str, Any]] = {}
+    for report in _reports(data, label):
+        if report.get("check_type") not in (None, framework):
+            continue
+        results = report.get("results")
+        if not isinstance(results, dict):
+            raise ToolError(f"checkov's report for {label} has no results: upgrade or reinstall checkov==3.3.30")
+        for status, records in results.items():
+            for record in records or []:
+                path = _record_file(record)
+                if not isinstance(path, str):
+                    raise ToolError(f"checkov reported a result without a file for {label}: reinstall checkov==3.3.30")
+                key = Path(path).parent.name
+                target = split.setdefault(key, {"check_type": framework, "results": {}})
+                target["results"].setdefault(status, []).append(record)
+    return split
+
+
+def _record_file(record: Any) -> str | None:
+    """The file a result is about (parsing errors are bare paths)."""
+    if isinstance(record, str):
+        return record
+    if isinstance(record, dict):
+        path = record.get("file_abs_path") or record.get("file_path")
+        return path if isinstance(path, str) else None
+    return None
 
 
 def _reports(data: Any, file: str) -> list[dict[str, Any]]:

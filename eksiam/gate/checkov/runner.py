@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +25,12 @@ from eksiam.gate.checkov.environment import (
     checkov_environment,
     options_from_policy_config,
 )
-from eksiam.gate.checkov.parser import CheckovResult, merge_results, parse_output
+from eksiam.gate.checkov.parser import (
+    CheckovResult,
+    merge_results,
+    parse_output,
+    split_by_file,
+)
 from eksiam.gate.checkov.target import write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
@@ -57,10 +62,11 @@ def find_checkov(explicit: str | None = None) -> Path:
     raise ToolError(f"checkov is not installed (looked in {where}): run `make run` to install it, or pass --no-checkov")
 
 
-def checkov_command(executable: Path, target: Path, framework: str, out_dir: Path, options: CheckovOptions) -> list[str]:
-    command = [
-        str(executable),
-        "--file", str(target),
+def checkov_command(executable: Path, targets: Sequence[Path], framework: str, out_dir: Path, options: CheckovOptions) -> list[str]:
+    command = [str(executable)]
+    for target in targets:
+        command += ["--file", str(target)]
+    command += [
         "--framework", framework,
         "--output", "json",
         "--output-file-path", str(out_dir),
@@ -75,51 +81,81 @@ def checkov_command(executable: Path, target: Path, framework: str, out_dir: Pat
 def scan_file(
     path: str | Path, framework: str, options: CheckovOptions | None = None, identity: Mapping[str, Any] | None = None
 ) -> CheckovResult:
-    """Run checkov with ``framework`` on one file; findings name ``path`` as given.
+    """Run checkov with ``framework`` on one file; findings name ``path`` as given."""
+    identities = {str(path): identity} if identity is not None else None
+    return scan_files([path], framework, options, identities)[str(path)]
 
-    ``identity`` is OPA's decision on which resources of the file are EKS roles (see
-    policy/main.rego, ``checkov``); the custom checks judge by it when given.
+
+def scan_files(
+    paths: Sequence[str | Path],
+    framework: str,
+    options: CheckovOptions | None = None,
+    identities: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, CheckovResult]:
+    """One checkov process over every file of ``framework``; each file's result by its path.
+
+    Each file gets its own copy (see :mod:`eksiam.gate.checkov.target`) in a directory named
+    by its position, which is how checkov's results are mapped back. ``identities`` holds
+    OPA's decision per path on which resources are EKS roles (policy/main.rego, ``checkov``);
+    the custom checks judge by it when given. A file that holds resources in scope but of
+    which checkov evaluated nothing is an error for that file, never a pass.
     """
     options = options or CheckovOptions()
     if framework not in FRAMEWORKS:
         raise UsageError(f"unknown checkov framework {framework!r}: use {' or '.join(FRAMEWORKS)}")
-    source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}; check the path") from None
+    texts = {str(path): _read(Path(path)) for path in paths}
     executable = find_checkov(options.executable)
     if options.external_checks_dir is not None and not (Path(options.external_checks_dir) / "__init__.py").is_file():
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
+    results = {path: CheckovResult() for path in texts}
     with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
         scratch_dir = Path(scratch)
-        target, has_resources = write_target(source, text, framework == FRAMEWORK_PLAN, options.scope, scratch_dir)
-        if not has_resources:
-            # Nothing in the checks' scope (no IAM resource): nothing for checkov to judge here.
-            return CheckovResult()
+        copies: dict[str, str] = {}  # the copy's directory name -> the input's path
+        targets: list[Path] = []
+        for index, (path, text) in enumerate(texts.items()):
+            (scratch_dir / str(index)).mkdir()
+            target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, options.scope, scratch_dir / str(index))
+            if has_resources:  # else nothing in the checks' scope (no IAM resource): nothing to judge
+                copies[str(index)] = path
+                targets.append(target.relative_to(scratch_dir))
+        if not targets:
+            return results
         out_dir = scratch_dir / "out"
         home = scratch_dir / "home"
         home.mkdir()
-        command = checkov_command(executable, target, framework, out_dir, options)
         env = checkov_environment(options, home)
-        if identity is not None:
+        if identities is not None:
             identity_file = scratch_dir / "identity.json"
-            identity_file.write_text(json.dumps(identity), encoding="utf-8")
+            by_copy = {key: identities[path] for key, path in copies.items() if path in identities}
+            identity_file.write_text(json.dumps({"files": by_copy}), encoding="utf-8")
             env[IDENTITY_ENV] = str(identity_file)
-        stdout, stderr = _run(command, scratch_dir, env, options.timeout, str(path))
+        label = str(next(iter(copies.values()))) if len(copies) == 1 else f"{len(copies)} files"
+        stdout, _ = _run(checkov_command(executable, targets, framework, out_dir, options), scratch_dir, env, options.timeout, label)
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
     try:
         data = json.loads(raw)
     except ValueError:
-        raise ToolError(f"checkov's output for {path} is not JSON ({_first_line(raw) or 'empty'}): rerun with LOG_LEVEL=DEBUG checkov to see why") from None
-    result = parse_output(data, framework, str(path), text)
-    if result.summary.evaluated == 0:
-        raise ToolError(
-            f"checkov evaluated no check on {path} (framework {framework}): "
-            "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
-        )
-    return result
+        raise ToolError(f"checkov's output for {label} is not JSON ({_first_line(raw) or 'empty'}): rerun with LOG_LEVEL=DEBUG checkov to see why") from None
+    for key, report in split_by_file(data, framework, label).items():
+        if key not in copies:
+            raise ToolError(f"checkov reported on {key}, which it was not given: reinstall checkov==3.3.30")
+        path = copies[key]
+        results[path] = parse_output(report, framework, path, texts[path])
+    for key, path in copies.items():
+        if results[path].summary.evaluated == 0:
+            raise ToolError(
+                f"checkov evaluated no check on {path} (framework {framework}): "
+                "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
+            )
+    return results
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}; check the path") from None
 
 
 def run_checkov(
@@ -128,10 +164,9 @@ def run_checkov(
     *,
     policy_config: Mapping[str, Any] | None = None,
     options: CheckovOptions | None = None,
-    workers: int | None = None,
     identities: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> CheckovResult:
-    """checkov on every input it reads, in parallel, as one result.
+    """checkov on every input it reads, one process per framework (the two side by side).
 
     ``inputs`` are :class:`eksiam.gate.inputs.InputDocument` (``.path``, ``.kind``) or ``(path, kind)``
     pairs with kind ``synth``, ``plan``, ``hcp`` or ``snapshot``; snapshots are skipped (see
@@ -144,22 +179,19 @@ def run_checkov(
     options = options_from_policy_config(policy_config, options)
     if external_checks_dir is not None:
         options = replace(options, external_checks_dir=Path(external_checks_dir))
-    jobs = []
+    by_framework: dict[str, list[str]] = {}
     for item in inputs:
         path, kind = (item.path, item.kind) if hasattr(item, "path") else item
         framework = FRAMEWORK_BY_KIND.get(str(kind))
         if framework:
-            jobs.append((path, framework))
-    if not jobs:
+            by_framework.setdefault(framework, []).append(str(path))
+    if not by_framework:
         return CheckovResult()
-    # checkov is CPU-bound (mostly its own start-up): one run per core.
-    workers = workers or os.cpu_count() or 2
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-        identities = identities or {}
+    with ThreadPoolExecutor(max_workers=len(by_framework)) as pool:
         futures = [
-            pool.submit(scan_file, path, framework, options, identities.get(str(path))) for path, framework in jobs
+            pool.submit(scan_files, paths, framework, options, identities) for framework, paths in sorted(by_framework.items())
         ]
-        results = [future.result() for future in futures]
+        results = [result for future in futures for result in future.result().values()]
     return merge_results(results)
 
 
