@@ -8,8 +8,13 @@
    embedded server) against the same query on the engine directly, and the one-off cost of
    loading the policies each way.
 
+3. The whole gate: a default ``eksiam check`` of this repository's app against a plain
+   ``import cdktf_cdktf_provider_aws``, and the same check again with nothing changed.
+4. The fleet: ``eksiam check --input`` on 1, 10 and 100 node stacks with both engines.
+
 Wall time is the median of a few runs; memory is the Python process's own peak RSS (jsii's
-Node process is a separate child and not counted).
+Node process is a separate child and not counted), except for whole ``eksiam`` commands,
+where it is the peak RSS of the largest process of the run (RUSAGE_CHILDREN).
 """
 
 from __future__ import annotations
@@ -114,6 +119,64 @@ def bench_opa() -> dict:
     }
 
 
+_PLAIN_IMPORT = "import cdktf_cdktf_provider_aws"
+FLEET_SIZES = (1, 10, 100)
+
+
+def _command(argv: list[str], cwd: Path) -> dict:
+    """Wall time and peak RSS of one ``eksiam`` run in a fresh process (its largest descendant)."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "started = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "seconds = time.perf_counter() - started\n"
+        "print(done.returncode, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, capture_output=True, text=True, check=True)
+    code, seconds, rss = done.stdout.split()
+    return {"exit": int(code), "seconds": float(seconds), "peak_rss_mib": int(rss) / 1024}
+
+
+def bench_gate() -> dict:
+    """The default gate end to end (synth, plan, OPA, checkov) against one plain provider import."""
+    eksiam = str(Path(sys.executable).parent / "eksiam")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        app = f"{sys.executable} {ROOT / 'main.py'}"
+        (project / "cdktf.json").write_text(json.dumps({"language": "python", "app": app, "output": "cdktf.out"}))
+        plain = statistics.median(_wall_seconds(_PLAIN_IMPORT) for _ in range(RUNS))
+        first = _command([eksiam, "check", "--format", "json", "--output", "report.json"], project)
+        again = _command([eksiam, "check", "--format", "json", "--output", "report.json"], project)
+    return {
+        "plain_import_s": plain,
+        "first": first,
+        "again": again,
+        "first_vs_import": first["seconds"] / plain,
+        "again_vs_first": again["seconds"] / first["seconds"],
+    }
+
+
+def bench_fleet() -> dict:
+    """``check --input`` on N node stacks, both engines: how the gate grows with a fleet."""
+    from eksiam.config import load_config
+    from stacks import NODE_STACK, build_app
+
+    eksiam = str(Path(sys.executable).parent / "eksiam")
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        build_app(load_config(environ={"EKSIAM_CONNECTOR_ENABLED": "false"}), root / "out").synth()
+        stack = json.loads((root / "out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
+        for n in range(max(FLEET_SIZES)):
+            stack["resource"]["aws_iam_role"]["node_role"]["name"] = f"cluster-{n:03d}-nodes"
+            (root / f"node-{n:03d}.tf.json").write_text(json.dumps(stack))
+        for size in FLEET_SIZES:
+            files = [str(root / f"node-{n:03d}.tf.json") for n in range(size)]
+            results[str(size)] = _command([eksiam, "check", "--format", "json", "--output", "report.json", "--input", *files], root)
+    results["ratio_100_to_1"] = results["100"]["seconds"] / results["1"]["seconds"]
+    return results
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     synth = bench_synth()
@@ -127,7 +190,19 @@ def main() -> None:
     print(f"OPA session set-up, modules uploaded one by one over REST: {opa['rest_setup_s']:.2f} s")
     print(f"OPA set-up, all modules loaded into the engine at once:    {opa['direct_setup_s']:.2f} s")
     print(f"  -> {opa['setup_ratio']:.1f}x (each REST upload compiles the whole set, as an OPA server does)")
-    print(json.dumps({"synth": synth, "opa": opa}))
+    gate = bench_gate()
+    print(f"plain `import cdktf_cdktf_provider_aws`:        {gate['plain_import_s']:.2f} s")
+    print(f"default `eksiam check` (synth, plan, OPA, checkov): {gate['first']['seconds']:.2f} s, {gate['first']['peak_rss_mib']:.0f} MiB peak"
+          f" -> {gate['first_vs_import']:.2f}x the import (target <= 1.0x)")
+    print(f"the same check again, nothing changed:          {gate['again']['seconds']:.2f} s"
+          f" -> {gate['again_vs_first']:.2f}x the first (target <= 0.35x)")
+    fleet = bench_fleet()
+    print("| node stacks | `eksiam check --input`, both engines | peak RSS |")
+    print("|---|---|---|")
+    for size in FLEET_SIZES:
+        print(f"| {size} | {fleet[str(size)]['seconds']:.1f} s | {fleet[str(size)]['peak_rss_mib']:.0f} MiB |")
+    print(f"  -> 100 stacks take {fleet['ratio_100_to_1']:.2f}x one (target <= 3x)")
+    print(json.dumps({"synth": synth, "opa": opa, "gate": gate, "fleet": fleet}))
 
 
 if __name__ == "__main__":
