@@ -12,6 +12,8 @@
 # custom:
 #   id: EKSIAM-CONNECTOR-003
 #   severity: CRITICAL
+#   aliases:
+#     - CKV_EKSIAM_3
 #   recommended_action: >-
 #     Remove every action and resource the documented AmazonEKSConnectorAgentPolicy does
 #     not list from the connector role's policies.

@@ -12,6 +12,8 @@
 # custom:
 #   id: EKSIAM-CONNECTOR-004
 #   severity: HIGH
+#   aliases:
+#     - CKV_EKSIAM_5
 #   recommended_action: >-
 #     Detach every other policy from the connector role and keep only
 #     AmazonEKSConnectorAgentPolicy, either inline or as one customer managed policy.

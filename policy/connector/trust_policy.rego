@@ -12,6 +12,8 @@
 # custom:
 #   id: EKSIAM-CONNECTOR-001
 #   severity: CRITICAL
+#   aliases:
+#     - CKV_EKSIAM_1
 #   recommended_action: >-
 #     Set the trust policy to the documented one: a single Allow statement with Principal
 #     {"Service": ["ssm.amazonaws.com"]} and Action "sts:AssumeRole".

@@ -9,6 +9,8 @@
 # custom:
 #   id: EKSIAM-NODE-004
 #   severity: HIGH
+#   aliases:
+#     - CKV_EKSIAM_7
 #   recommended_action: >-
 #     Remove the inline policy from the node role; grant any extra permission the nodes need
 #     through an allowlisted managed policy, or better, to the pods (IRSA / Pod Identity).

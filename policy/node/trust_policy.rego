@@ -12,6 +12,8 @@
 # custom:
 #   id: EKSIAM-NODE-001
 #   severity: CRITICAL
+#   aliases:
+#     - CKV_EKSIAM_2
 #   recommended_action: >-
 #     Set the trust policy to the documented one: a single Allow statement with Principal
 #     {"Service": "ec2.amazonaws.com"} and Action "sts:AssumeRole".

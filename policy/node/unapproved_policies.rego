@@ -17,6 +17,8 @@
 # custom:
 #   id: EKSIAM-NODE-003
 #   severity: HIGH
+#   aliases:
+#     - CKV_EKSIAM_4
 #   recommended_action: >-
 #     Detach the policy from the node role, or, if the nodes really need it, add its ARN to
 #     [node] additional_policy_arns in eksiam.toml.

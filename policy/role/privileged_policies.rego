@@ -12,6 +12,10 @@
 # custom:
 #   id: EKSIAM-ROLE-003
 #   severity: CRITICAL
+#   aliases:
+#     - CKV_EKSIAM_6
+#     - CKV_AWS_274
+#     - CKV2_AWS_56
 #   recommended_action: >-
 #     Remove the administrator-level policy from the role, and from any allowlist.
 package eksiam.rules.role_003
