@@ -65,6 +65,8 @@ class EngineSummary:
     evaluated: int = 0
     failed: int = 0
     passed: int = 0
+    # Inputs whose verdict came from the cache: the same evaluation, stored (eksiam.gate.cache).
+    cached: int = 0
 
 
 @dataclass(frozen=True)

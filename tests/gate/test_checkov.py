@@ -715,3 +715,18 @@ def test_forbidden_policies_by_any_route(custom_checks):
 def test_deny_ssm_core_without_the_opt_in(fixture_files):
     result = run_checkov([(fixture_files[("synth", "good")], "synth")], options=CheckovOptions(allow_ssm_managed_instance_core=False))
     assert _failed(result) == {("CKV_EKSIAM_4", "aws_iam_role_policy_attachment.node_ssm_managed_instance_core")}
+
+
+def test_cached_verdict_is_the_same_evaluation_and_is_not_run_again(fixture_files, tmp_path):
+    from eksiam.gate.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    bad = str(fixture_files[("synth", "bad")])
+    first = checkov.scan_files([bad], checkov.FRAMEWORK_SYNTH, cache=cache)[bad]
+    assert first.findings and not first.cached
+    # A checkov that would fail is never started: the verdict comes from the cache.
+    stored = checkov.scan_files([bad], checkov.FRAMEWORK_SYNTH, CheckovOptions(executable=_fake_checkov(tmp_path, "exit 2")), cache=cache)[bad]
+    assert stored.cached and stored.findings == first.findings and stored.summary.evaluated == first.summary.evaluated
+    # Another scope is another evaluation.
+    with pytest.raises(ToolError):
+        checkov.scan_files([bad], checkov.FRAMEWORK_SYNTH, CheckovOptions(executable=_fake_checkov(tmp_path, "exit 2"), scope="all"), cache=cache)

@@ -44,6 +44,7 @@ from eksiam.gate.checkov.runner import (
     find_checkov,
     run_checkov,
     scan_file,
+    scan_files,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "parse_output",
     "run_checkov",
     "scan_file",
+    "scan_files",
 ]

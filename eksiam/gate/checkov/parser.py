@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,14 +32,16 @@ class CheckovResult:
     summary: EngineSummary = EngineSummary()
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     passed_checks: tuple[tuple[str, str], ...] = ()
+    cached: bool = False  # the stored verdict of an identical earlier evaluation
 
 
 def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
     findings: list[Finding] = []
     rules: dict[str, RuleInfo] = {}
     passed_checks: list[tuple[str, str]] = []
-    passed = failed = 0
+    passed = failed = cached = 0
     for result in results:
+        cached += result.cached
         findings.extend(result.findings)
         rules.update(result.rules)
         passed_checks.extend(result.passed_checks)
@@ -46,7 +49,7 @@ def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
         failed += result.summary.failed
     return CheckovResult(
         tuple(findings),
-        EngineSummary(evaluated=passed + failed, failed=failed, passed=passed),
+        EngineSummary(evaluated=passed + failed, failed=failed, passed=passed, cached=cached),
         rules,
         tuple(passed_checks),
     )
@@ -237,3 +240,26 @@ class _AddressBook:
         start = (record.get("file_line_range") or [None])[0]
         chosen = next((type_ for type_, line in candidates if line == start), candidates[0][0])
         return f"{chosen}.{name}" if block == "resource" else f"data.{chosen}.{name}"
+
+
+def result_to_json(result: CheckovResult) -> dict[str, Any]:
+    """A result as the cache stores it (see :func:`result_from_json`)."""
+    return {
+        "findings": [dataclasses.asdict(f) | {"severity": f.severity.name} for f in result.findings],
+        "summary": dataclasses.asdict(result.summary),
+        "rules": [dataclasses.asdict(r) | {"severity": r.severity.name if r.severity else None} for r in result.rules.values()],
+        "passed_checks": [list(pair) for pair in result.passed_checks],
+    }
+
+
+def result_from_json(data: Any) -> CheckovResult | None:
+    """The cached result, or None when the entry is not one (then checkov runs again)."""
+    try:
+        return CheckovResult(
+            tuple(Finding(**f | {"severity": Severity[f["severity"]]}) for f in data["findings"]),
+            EngineSummary(**data["summary"] | {"cached": 0}),
+            {r["id"]: RuleInfo(**r | {"severity": Severity[r["severity"]] if r["severity"] else None}) for r in data["rules"]},
+            tuple((str(rule), str(resource)) for rule, resource in data["passed_checks"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import ToolError, UsageError
+from eksiam.gate.cache import Cache, cache_key, tree_digest
 from eksiam.gate.checkov.environment import (
     EXECUTABLE_ENV,
     IDENTITY_ENV,
@@ -29,6 +33,8 @@ from eksiam.gate.checkov.parser import (
     CheckovResult,
     merge_results,
     parse_output,
+    result_from_json,
+    result_to_json,
     split_by_file,
 )
 from eksiam.gate.checkov.target import write_target
@@ -91,6 +97,7 @@ def scan_files(
     framework: str,
     options: CheckovOptions | None = None,
     identities: Mapping[str, Mapping[str, Any]] | None = None,
+    cache: Cache | None = None,
 ) -> dict[str, CheckovResult]:
     """One checkov process over every file of ``framework``; each file's result by its path.
 
@@ -98,7 +105,9 @@ def scan_files(
     by its position, which is how checkov's results are mapped back. ``identities`` holds
     OPA's decision per path on which resources are EKS roles (policy/main.rego, ``checkov``);
     the custom checks judge by it when given. A file that holds resources in scope but of
-    which checkov evaluated nothing is an error for that file, never a pass.
+    which checkov evaluated nothing is an error for that file, never a pass. With ``cache``,
+    a file whose verdict is stored under the same file, framework, checkov version, checks,
+    options and identity is not given to checkov again.
     """
     options = options or CheckovOptions()
     if framework not in FRAMEWORKS:
@@ -108,11 +117,19 @@ def scan_files(
     if options.external_checks_dir is not None and not (Path(options.external_checks_dir) / "__init__.py").is_file():
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
     results = {path: CheckovResult() for path in texts}
+    cache = cache or Cache(enabled=False)
+    keys = {path: _cache_key(text, framework, options, (identities or {}).get(path)) for path, text in texts.items()}
+    for path, key in keys.items():
+        cached = result_from_json(cache.get(CACHE_KIND, key))
+        if cached is not None:
+            results[path] = replace(cached, cached=True)
     with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
         scratch_dir = Path(scratch)
         copies: dict[str, str] = {}  # the copy's directory name -> the input's path
         targets: list[Path] = []
         for index, (path, text) in enumerate(texts.items()):
+            if results[path].cached:
+                continue
             (scratch_dir / str(index)).mkdir()
             target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, options.scope, scratch_dir / str(index))
             if has_resources:  # else nothing in the checks' scope (no IAM resource): nothing to judge
@@ -142,13 +159,36 @@ def scan_files(
             raise ToolError(f"checkov reported on {key}, which it was not given: reinstall checkov==3.3.30")
         path = copies[key]
         results[path] = parse_output(report, framework, path, texts[path])
-    for key, path in copies.items():
+    for path in copies.values():
         if results[path].summary.evaluated == 0:
             raise ToolError(
                 f"checkov evaluated no check on {path} (framework {framework}): "
                 "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
             )
+        cache.put(CACHE_KIND, keys[path], result_to_json(results[path]))
     return results
+
+
+CACHE_KIND = "checkov"
+
+
+def _cache_key(text: str, framework: str, options: CheckovOptions, identity: Mapping[str, Any] | None) -> str:
+    checks = options.external_checks_dir
+    return cache_key(CACHE_KIND, {
+        "input": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "framework": framework,
+        "checkov": _checkov_version(),
+        "checks": tree_digest(checks, "*.py") if checks is not None else None,
+        "options": dataclasses.asdict(replace(options, timeout=0.0, executable=None, external_checks_dir=None)),
+        "identity": identity,
+    })
+
+
+def _checkov_version() -> str:
+    try:
+        return importlib.metadata.version("checkov")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _read(path: Path) -> str:
@@ -165,6 +205,7 @@ def run_checkov(
     policy_config: Mapping[str, Any] | None = None,
     options: CheckovOptions | None = None,
     identities: Mapping[str, Mapping[str, Any]] | None = None,
+    cache: Cache | None = None,
 ) -> CheckovResult:
     """checkov on every input it reads, one process per framework (the two side by side).
 
@@ -189,7 +230,7 @@ def run_checkov(
         return CheckovResult()
     with ThreadPoolExecutor(max_workers=len(by_framework)) as pool:
         futures = [
-            pool.submit(scan_files, paths, framework, options, identities) for framework, paths in sorted(by_framework.items())
+            pool.submit(scan_files, paths, framework, options, identities, cache) for framework, paths in sorted(by_framework.items())
         ]
         results = [result for future in futures for result in future.result().values()]
     return merge_results(results)

@@ -24,6 +24,8 @@ def to_document(report: Report) -> dict[str, Any]:
             entry = {"evaluated": counts.evaluated if counts else 0, "failed": counts.failed if counts else 0}
         if counts is None:
             entry["ran"] = False
+        elif counts.cached:
+            entry["cached"] = counts.cached  # inputs whose verdict is an identical earlier evaluation's
         summary[engine] = entry
     for engine, counts in sorted(report.summary.items()):
         if engine not in ENGINES:
