@@ -14,10 +14,11 @@ into a silent waiver (or a silently ignored one).
 
 A waiver matches a finding with the same ``rule`` and ``resource`` (``"*"``: any resource).
 While valid (``today <= expires``) it takes the finding out of the gate's decision; the finding
-is still listed in the report under "waived". Once expired it waives nothing: the finding fails
-as it would without the waiver, and the expired waiver is listed in ``Report.expired_waivers``,
-which fails the gate by itself — a reminder that cannot be missed, even for a finding below the
-gate's threshold. An expired waiver that matches no finding is harmless and not reported.
+is still listed in the report under "waived". Once expired it waives nothing: a finding it
+matched fails as it would without the waiver, and the expired waiver is listed in
+``Report.expired_waivers``, which fails the gate by itself — whether or not it matches a
+finding today, and even for a finding below the gate's threshold. A reminder that cannot be
+missed: renew the waiver or remove it.
 """
 
 from __future__ import annotations
@@ -122,16 +123,16 @@ class WaiverOutcome(NamedTuple):
 def apply_waivers(
     findings: Iterable[Finding], waivers: Iterable[Waiver], today: datetime.date | None = None
 ) -> WaiverOutcome:
-    """Split ``findings`` into (kept, waived, expired waivers that matched a finding).
+    """Split ``findings`` into (kept, waived) and list every expired waiver.
 
-    When several valid waivers match, the one naming the exact resource wins over ``"*"``; an
-    expired waiver is reported only for a finding that no valid waiver covers.
+    When several valid waivers match, the one naming the exact resource wins over ``"*"``.
+    Every waiver past its date is returned as expired, matching or not: the file is out of
+    date either way.
     """
     today = today or datetime.date.today()
     waivers = tuple(waivers)
     kept: list[Finding] = []
     waived: list[WaivedFinding] = []
-    expired: list[Waiver] = []
     for finding in findings:
         matching = [w for w in waivers if w.matches(finding)]
         valid = [w for w in matching if not w.expired_on(today)]
@@ -140,9 +141,7 @@ def apply_waivers(
             waived.append(WaivedFinding(finding=finding, waiver=best))
             continue
         kept.append(finding)
-        for waiver in matching:  # all expired here
-            if waiver not in expired:
-                expired.append(waiver)
+    expired = [w for w in waivers if w.expired_on(today)]
     return WaiverOutcome(tuple(kept), tuple(waived), tuple(expired))
 
 

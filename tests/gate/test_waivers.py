@@ -49,11 +49,12 @@ def test_load_valid_file(tmp_path):
 
 def test_accepted_waiver_takes_the_finding_out_of_the_verdict(tmp_path):
     waivers = load_waivers(_file(tmp_path, VALID))
-    kept, waived, expired = apply_waivers([NODE_TRUST, OTHER], waivers, TODAY)
+    before_both_expire = datetime.date(2026, 5, 1)
+    kept, waived, expired = apply_waivers([NODE_TRUST, OTHER], waivers, before_both_expire)
     assert kept == (OTHER,)  # same rule, other resource: not waived
     assert [(w.finding, w.waiver.rule) for w in waived] == [(NODE_TRUST, "EKSIAM-NODE-001")]
     assert expired == ()
-    report = waive(Report(findings=(NODE_TRUST,)), waivers, TODAY)
+    report = waive(Report(findings=(NODE_TRUST,)), waivers, before_both_expire)
     assert report.passed and report.findings == () and len(report.waived) == 1
 
 
@@ -81,10 +82,13 @@ def test_outcome_has_named_parts(tmp_path):
     assert outcome.expired[0].rule == "CKV_AWS_274"
 
 
-def test_expired_waiver_matching_nothing_is_harmless(tmp_path):
+def test_expired_waiver_matching_nothing_still_fails_the_gate(tmp_path):
     waivers = load_waivers(_file(tmp_path, VALID))
     kept, waived, expired = apply_waivers([OTHER], waivers, TODAY)
-    assert kept == (OTHER,) and waived == () and expired == ()
+    assert kept == (OTHER,) and waived == ()
+    assert [w.rule for w in expired] == ["CKV_AWS_274"]
+    report = waive(Report(findings=(), fail_on=Severity.MEDIUM), waivers, TODAY)
+    assert report.findings == () and report.expired_waivers and not report.passed
 
 
 def test_exact_resource_wins_over_wildcard(tmp_path):
