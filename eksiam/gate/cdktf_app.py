@@ -135,12 +135,16 @@ def staged_synth(project: CdktfProject, *, stacks: Sequence[str] = (), config_pa
     ``stacks`` restricts the result to those stack names.
     """
     out_dir = project.output.absolute()
+    # The stacks are swapped in at the end: an output the run could not write fails now, not then.
+    for directory in (out_dir / "stacks", out_dir):
+        if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write in {directory}: make it writable, or pass --out DIR")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     except OSError as error:
         raise UsageError(
-            f"cannot write beside {out_dir} ({error.filename or out_dir.parent}: {error.strerror or error}): "
+            f"cannot write in {out_dir.parent}, where {out_dir.name} is staged ({error.strerror or error}): "
             "run where you may write, or pass --out DIR"
         ) from None
     try:
