@@ -226,13 +226,13 @@ def _evaluate(
     rules = dict(load_rule_metadata(POLICY_DIR))
     terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
     if request.use_checkov and terraform_documents:
-        from eksiam.gate.checkov import run_checkov
+        from eksiam.gate.checkov import CheckovOptions, run_checkov
 
         checkov = progress.run(
             f"checkov: {len(terraform_documents)} input(s)",
             lambda: run_checkov(
                 terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config,
-                identities=opa.checkov_identities,
+                identities=opa.checkov_identities, options=CheckovOptions(timeout=limits.checkov_timeout),
             ),
         )
         findings.extend(checkov.findings)

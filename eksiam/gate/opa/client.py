@@ -18,7 +18,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -30,8 +29,8 @@ from opa_client.opa import OpaClient
 from eksiam.config import Config
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate import limits
-from eksiam.gate.findings import EngineSummary, Finding, Severity
 from eksiam.gate.inputs import InputDocument
+from eksiam.gate.opa.decision import ENGINE_NAME, DocumentDecision, OpaOutcome, parse_finding
 from eksiam.gate.opa.modules import _function_cycle, _upload_order, policy_modules
 from eksiam.gate.opa.proof import check_reported_rules, check_server_holds, known_rule_ids
 from eksiam.gate.opa.transport import TOKEN_ENV, OpaEndpoint, _LoopbackOpaClient, _opa_message, _timed_out
@@ -41,50 +40,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENGINE_NAME = "opa"
 DECISION_PACKAGE = "eksiam/main"
 CONFIG_DATA_PATH = "eksiam/config"
 # Seconds per request unless EKSIAM_OPA_TIMEOUT says otherwise (eksiam.gate.limits).
 DEFAULT_TIMEOUT = limits.DEFAULT_OPA_TIMEOUT
 # What the rules read as data.eksiam.config when the caller gives no configuration.
 DEFAULT_POLICY_CONFIG: Mapping[str, Any] = Config().to_policy_data()
-_REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
 
-__all__ = ["DocumentDecision", "OpaEndpoint", "OpaGate", "OpaOutcome", "TOKEN_ENV", "merged_policy_config", "run_opa"]
-
-
-@dataclass(frozen=True)
-class DocumentDecision:
-    """OPA's decision on one input document."""
-
-    document: InputDocument
-    findings: tuple[Finding, ...]
-    rules: tuple[str, ...]
-    # data.eksiam.main.checkov: the identity the custom checkov checks judge by.
-    checkov_identity: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class OpaOutcome:
-    """Every decision of one gate run, and the engine summary the report prints."""
-
-    decisions: tuple[DocumentDecision, ...]
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for decision in self.decisions for f in decision.findings)
-
-    @property
-    def checkov_identities(self) -> dict[str, Mapping[str, Any]]:
-        """Each input file's identity for the custom checkov checks, by path."""
-        return {d.document.path: d.checkov_identity for d in self.decisions if d.checkov_identity is not None}
-
-    @property
-    def summary(self) -> EngineSummary:
-        # Counted per (input, rule): a rule that fails on one input still passed on another.
-        evaluated = sum(len(d.rules) for d in self.decisions)
-        failed = sum(len({f.rule for f in d.findings}) for d in self.decisions)
-        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0))
+__all__ = [
+    "ENGINE_NAME", "DocumentDecision", "OpaEndpoint", "OpaGate", "OpaOutcome", "TOKEN_ENV", "merged_policy_config", "run_opa",
+]
 
 
 def merged_policy_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -292,7 +257,7 @@ class OpaGate:
                 f"OPA evaluated no rules for {document.path}: data.eksiam.main.rules is empty, so nothing was "
                 f"checked; make sure {self.policy_dir} holds the rule files"
             )
-        findings = tuple(self._finding(raw, document) for raw in raw_findings)
+        findings = tuple(parse_finding(raw, document) for raw in raw_findings)
         check_reported_rules((str(r) for r in raw_rules), self._known_rules, where=document.path, url=self._url)
         # Absent (a policy set without it): the custom checks fall back to their own reading.
         identity = decision.get("checkov")
@@ -309,35 +274,6 @@ class OpaGate:
         if not decisions:
             raise UsageError("nothing to check: pass at least one --input file")
         return OpaOutcome(decisions=decisions)
-
-    @staticmethod
-    def _finding(raw: Any, document: InputDocument) -> Finding:
-        shown = json.dumps(raw, sort_keys=True)[:200]
-        if not isinstance(raw, dict):
-            raise ToolError(f"OPA returned a finding that is not an object for {document.path}: {shown}: fix the rule")
-        missing = [k for k in _REQUIRED_FINDING_KEYS if not isinstance(raw.get(k), str) or not raw[k].strip()]
-        if missing:
-            raise ToolError(
-                f"OPA returned a finding without {', '.join(missing)} for {document.path}: {shown}: "
-                "build findings with the policy/lib helper"
-            )
-        try:
-            severity = Severity.parse(raw["severity"])
-        except UsageError:
-            raise ToolError(
-                f"rule {raw['id']} reported unknown severity {raw['severity']!r} for {document.path}: "
-                f"use one of {', '.join(s.name for s in Severity)} in its METADATA"
-            ) from None
-        return Finding(
-            rule=raw["id"],
-            severity=severity,
-            engine=ENGINE_NAME,
-            resource=raw["resource"],
-            message=raw["msg"],
-            remediation=str(raw.get("remediation") or ""),
-            file=document.path,
-            title=str(raw.get("title") or ""),
-        )
 
     # -- transport errors --------------------------------------------------------------
 
