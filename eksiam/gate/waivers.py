@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from eksiam.errors import UsageError
+from eksiam.gate import limits
+from eksiam.gate.jsonfile import read_bounded
 from eksiam.gate.findings import Finding, Report, WaivedFinding, Waiver
 
 KEYS = ("rule", "resource", "reason", "expires")
@@ -44,12 +46,11 @@ _EXAMPLE = '[[waiver]] rule = "EKSIAM-NODE-003", resource = "aws_iam_role.node_r
 def load_waivers(path: str | Path, known_rules: Iterable[str] | None = None) -> tuple[Waiver, ...]:
     """Read and validate a waivers file; ``known_rules`` (when given) rejects unknown rule ids."""
     path = Path(path)
+    raw = read_bounded(path, what="waivers file", max_bytes=limits.max_input_bytes(), option="the --waivers path")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"waivers file {path} does not exist: check the --waivers path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read waivers file {path}: {getattr(error, 'strerror', None) or error}") from None
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UsageError(f"cannot read waivers file {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"waivers file {path} is not valid TOML ({error}): fix the syntax") from None
     return parse_waivers(data, str(path), known_rules)

@@ -149,6 +149,13 @@ def test_a_pipe_that_never_ends_is_read_only_up_to_the_limit(tmp_path, capsys, m
     assert not writer.is_alive()
 
 
+def test_a_waivers_file_is_bounded_too(capsys, monkeypatch):
+    monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", "1")
+    secure = ADVERSARIAL / "node_secure_description.tf.json"
+    code, _, err = check(capsys, "--input", str(secure), "--no-checkov", "--waivers", "/dev/zero")
+    assert code == 2 and "waivers file /dev/zero holds more than the 1 MB limit" in one_error_line(err)
+
+
 def test_a_file_within_the_limit_is_read(capsys, monkeypatch):
     path = ADVERSARIAL / "node_secure_description.tf.json"
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", f"{path.stat().st_size / (1024 * 1024) * 1.01:.6f}")
