@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eksiam.errors import EXIT_FAILED, EXIT_PASSED, EksiamError, UsageError
+from eksiam.errors import EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, EksiamError, UsageError
 from eksiam.gate.report import FORMATS
 
 if TYPE_CHECKING:
@@ -120,12 +123,17 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace) -> CheckRequest:
-    """The run's request, with every report option checked before any work starts."""
+    """The run's request, with every report option and output path checked before any work starts."""
     from eksiam.gate.pipeline import CheckRequest
-    from eksiam.gate.report import parse_report_option
+    from eksiam.gate.report import check_writable, parse_report_option
 
-    for option in args.report:
-        parse_report_option(option)
+    copies = [parse_report_option(option) for option in args.report]
+    if args.output:
+        check_writable(args.output)
+    for fmt, file in copies:
+        check_writable(file, f"the {fmt} report")
+    if getattr(args, "snapshot", None):
+        check_writable(args.snapshot, "the snapshot")
     return CheckRequest.from_args(args)
 
 
@@ -161,22 +169,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind the run like an interrupt (temporary directories removed)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_end_the_run() -> Iterator[None]:
+    """SIGTERM and SIGINT end every tool's process group, then unwind the run once.
+
+    Tools run in process groups of their own (a terminal's Ctrl-C does not reach them), so
+    the gate ends them itself; a second signal while the run unwinds only repeats that.
+    """
+    from eksiam.gate import processes
+
+    processes.reset()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    unwinding = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal unwinding
+        processes.terminate_all()
+        if unwinding:
+            return
+        unwinding = True
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Terminated(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        processes.reset()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
-        # --debug is global, but users put it after the subcommand too.
-        args = build_parser().parse_args([arg for arg in argv if arg != "--debug"])
-        code: int = args.func(args)
-        return code
+        with _signals_end_the_run():
+            # --debug is global, but users put it after the subcommand too.
+            args = build_parser().parse_args([arg for arg in argv if arg != "--debug"])
+            code: int = args.func(args)
+            return code
     except EksiamError as error:
         if debug:
             traceback.print_exc()
         print(f"eksiam: error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a file-system fault no step named: still one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"eksiam: error: {where}{error.strerror or error}: check the path and its permissions", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("eksiam: interrupted", file=sys.stderr)
         return 130
+    except _Terminated as terminated:
+        print("eksiam: terminated", file=sys.stderr)
+        return 128 + terminated.signum
 
 
 if __name__ == "__main__":

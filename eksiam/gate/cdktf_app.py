@@ -11,6 +11,7 @@ under the output directory is touched, and a failed run leaves it as it was.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from eksiam.config import CONFIG_FILE_ENV
 from eksiam.errors import UsageError
+from eksiam.gate import limits, processes
+from eksiam.gate.jsonfile import read_json
 from eksiam.jsii_node import select_node
 
 CDKTF_JSON = "cdktf.json"
@@ -45,10 +48,7 @@ class CdktfProject:
         settings: dict[str, object] = {}
         path = directory / CDKTF_JSON
         if path.is_file():
-            try:
-                settings = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-                raise UsageError(f"cannot read {path}: {error}: fix the file") from None
+            settings = read_json(path, what="project file", fix="fix the file", max_bytes=limits.max_input_bytes())
             if not isinstance(settings, dict):
                 raise UsageError(f"{path} is not a JSON object: fix the file")
         elif app is None:
@@ -89,23 +89,43 @@ class StagedSynth:
         return self.project.output.absolute() / "stacks" / stack_file.parent.name / stack_file.name
 
     def publish(self) -> SynthResult:
-        """Swap each written stack directory (and the manifest) into the output, nothing else."""
+        """Swap each written stack directory (and the manifest) into the output, nothing else.
+
+        Runs that share an output directory publish one at a time (a lock on the directory
+        itself), so each swap is whole; the last run to finish leaves its stacks there.
+        """
         out_dir = self.project.output.absolute()
         try:
             (out_dir / "stacks").mkdir(parents=True, exist_ok=True)
-            for stack_dir in self.stack_dirs:
-                target = out_dir / "stacks" / stack_dir.name
-                previous = target.with_name(f".{target.name}.previous")
-                shutil.rmtree(previous, ignore_errors=True)
-                if target.exists():
-                    target.rename(previous)
-                stack_dir.rename(target)
-                shutil.rmtree(previous, ignore_errors=True)
-            if (self.staging / "manifest.json").is_file():
-                os.replace(self.staging / "manifest.json", out_dir / "manifest.json")
+            with _locked(out_dir), processes.signals_deferred():
+                for stack_dir in self.stack_dirs:
+                    target = out_dir / "stacks" / stack_dir.name
+                    previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
+                    try:
+                        if target.exists():
+                            target.rename(previous / target.name)
+                        stack_dir.rename(target)
+                    finally:
+                        shutil.rmtree(previous, ignore_errors=True)
+                if (self.staging / "manifest.json").is_file():
+                    os.replace(self.staging / "manifest.json", out_dir / "manifest.json")
         except OSError as error:
-            raise UsageError(f"cannot write {out_dir}: {error.strerror}: pass --out DIR where you may write") from None
+            where = error.filename or out_dir
+            raise UsageError(
+                f"cannot write {where}: {error.strerror or error}: run where you may write, or pass --out DIR"
+            ) from None
         return SynthResult(out_dir=out_dir, stack_files=tuple(self.published_path(f) for f in self.stack_files))
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on ``directory`` (flock on the directory itself: no lock file left over)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @contextmanager
@@ -115,11 +135,18 @@ def staged_synth(project: CdktfProject, *, stacks: Sequence[str] = (), config_pa
     ``stacks`` restricts the result to those stack names.
     """
     out_dir = project.output.absolute()
+    # The stacks are swapped in at the end: an output the run could not write fails now, not then.
+    for directory in (out_dir / "stacks", out_dir):
+        if directory.is_dir() and not os.access(directory, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write in {directory}: make it writable, or pass --out DIR")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     except OSError as error:
-        raise UsageError(f"cannot write beside {out_dir}: {error.strerror}: run where you may write, or pass --out DIR") from None
+        raise UsageError(
+            f"cannot write in {out_dir.parent}, where {out_dir.name} is staged ({error.strerror or error}): "
+            "run where you may write, or pass --out DIR"
+        ) from None
     try:
         _run_app(project, staging, config_path)
         yield StagedSynth(project, staging, tuple(_stack_dirs(staging, stacks)))
@@ -139,13 +166,16 @@ def _run_app(project: CdktfProject, staging: Path, config_path: str | None) -> N
     env.update(CDKTF_OUTDIR=str(staging), CDKTF_CONTEXT_JSON=json.dumps(project.context))
     if config_path:
         env[CONFIG_FILE_ENV] = str(Path(config_path).absolute())
-    try:
-        done = subprocess.run(
-            project.app, shell=True, cwd=project.directory, env=env, capture_output=True, text=True,
-            timeout=APP_TIMEOUT, start_new_session=True,
-        )
-    except subprocess.TimeoutExpired:
-        raise UsageError(f"the cdktf app `{project.app}` did not finish within {APP_TIMEOUT} s: fix the app") from None
+    # jsii unpacks its runtime and every assembly into temporary directories that it removes
+    # only on a clean exit: the app gets a temporary directory of this run's, removed with it.
+    with tempfile.TemporaryDirectory(prefix="eksiam-app-") as app_tmp:
+        env.update(TMPDIR=app_tmp, TEMP=app_tmp, TMP=app_tmp)
+        try:
+            done = processes.run(project.app, shell=True, cwd=project.directory, env=env, timeout=APP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise UsageError(f"the cdktf app `{project.app}` did not finish within {APP_TIMEOUT} s: fix the app") from None
+        except OSError as error:
+            raise UsageError(f"cannot run the cdktf app `{project.app}` in {project.directory}: {error.strerror or error}") from None
     if done.returncode != 0:
         raise UsageError(f"the cdktf app `{project.app}` failed: {_last_line(done.stderr or done.stdout)}")
 

@@ -8,7 +8,6 @@ raw document unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
+from eksiam.gate import limits
+from eksiam.gate.jsonfile import read_json
 
 _ACCEPTED = "a cdk.tf.json, terraform plan JSON, HCP policy input or IAM snapshot"
 # Top-level keys only a Terraform JSON configuration (what cdktf synthesizes) carries;
@@ -39,13 +40,17 @@ class InputDocument:
     data: Mapping[str, Any]
 
 
-def load_inputs(paths: Iterable[str | Path]) -> tuple[InputDocument, ...]:
-    return tuple(load_input(path) for path in paths)
+def load_inputs(paths: Iterable[str | Path], max_bytes: int | None = None) -> tuple[InputDocument, ...]:
+    return tuple(load_input(path, max_bytes) for path in paths)
 
 
-def load_input(path: str | Path) -> InputDocument:
-    """Read and parse ``path`` and recognise its kind; a :class:`UsageError` names the file."""
-    data = _read_json_object(Path(path))
+def load_input(path: str | Path, max_bytes: int | None = None) -> InputDocument:
+    """Read and parse ``path`` and recognise its kind; a :class:`UsageError` names the file.
+
+    The file is read as :mod:`eksiam.gate.jsonfile` reads JSON: at most ``max_bytes`` (default
+    ``$EKSIAM_MAX_INPUT_MB``), strict UTF-8, bounded nesting, no repeated keys.
+    """
+    data = _read_json_object(Path(path), max_bytes)
     kind = detect_kind(data)
     if kind is None:
         keys = ", ".join(sorted(data)[:5]) or "no keys"
@@ -84,28 +89,10 @@ def _is_plan(data: Mapping[str, Any]) -> bool:
     )
 
 
-def _read_json_object(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"input file {path} does not exist: check the --input path") from None
-    except IsADirectoryError:
-        raise UsageError(f"input {path} is a directory: pass the JSON file inside it") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"input file {path} is not UTF-8 text: pass {_ACCEPTED}") from None
-    except OSError as error:
-        raise UsageError(f"cannot read input file {path}: {error.strerror or error}") from None
-    if not text.strip():
-        raise UsageError(f"input file {path} is empty: pass {_ACCEPTED}")
-    try:
-        data = json.loads(text, parse_constant=_reject_non_json_constant)
-    except json.JSONDecodeError as error:
-        raise UsageError(
-            f"input file {path} is not valid JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}): pass {_ACCEPTED}"
-        ) from None
-    except ValueError as error:
-        raise UsageError(f"input file {path} is not valid JSON ({error}): pass {_ACCEPTED}") from None
+def _read_json_object(path: Path, max_bytes: int | None) -> dict[str, Any]:
+    if max_bytes is None:
+        max_bytes = limits.max_input_bytes()
+    data = read_json(path, what="input file", fix=f"pass {_ACCEPTED}", max_bytes=max_bytes, option="the --input path")
     if not isinstance(data, dict):
         raise UsageError(
             f"input file {path} holds a JSON {_json_type_name(data)}, not an object: pass {_ACCEPTED}"
@@ -119,8 +106,3 @@ def _json_type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     return {list: "array", str: "string", int: "number", float: "number"}.get(type(value), "value")
-
-
-def _reject_non_json_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; OPA (and every other JSON reader) does not.
-    raise ValueError(f"{name} is not a JSON value")

@@ -12,6 +12,7 @@ machine-readable.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -32,7 +33,8 @@ from eksiam.gate.findings import (
     Severity,
     Waiver,
 )
-from eksiam.gate.inputs import InputDocument, InputKind, load_input, load_inputs
+from eksiam.gate.inputs import InputDocument, InputKind, load_inputs
+from eksiam.gate.limits import Limits, read_limits
 
 if TYPE_CHECKING:
     from eksiam.config import Config
@@ -92,26 +94,51 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     from eksiam.config import load_config
 
     progress = progress or Progress()
-    # Validate everything the user gave before any work, so bad input costs nothing.
+    # Validate everything the user gave, the environment included, before any work, so bad
+    # input costs nothing.
+    limits = read_limits()
     config = load_config(request.config_path)
     waivers = _load_waivers(request)
+    _check_tools(request, app=not request.inputs)
     if request.inputs:
-        documents = load_inputs(request.inputs)
-        return _evaluate(documents, config, request, waivers, progress, {})
-    return _check_app(config, request, waivers, progress)
+        documents = load_inputs(request.inputs, limits.max_input_bytes)
+        return _evaluate(documents, config, request, waivers, progress, {}, limits)
+    return _check_app(config, request, waivers, progress, limits)
 
 
 def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
+    """Check the roles of the live account; the snapshot is saved only to ``snapshot_file``.
+
+    The snapshot checked is the one this run read (never a file another run may rewrite):
+    it goes through the same strict reader as any input, from memory or from ``snapshot_file``.
+    """
     from eksiam.config import load_config
-    from eksiam.gate.snapshot import read_account_snapshot, write_snapshot
+    from eksiam.gate.snapshot import read_account_snapshot, snapshot_document
 
     progress = progress or Progress()
+    limits = read_limits()
     config = load_config(request.config_path)
     waivers = _load_waivers(request)
+    _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
-    path = write_snapshot(snapshot, snapshot_file or STATE_DIR / "account-snapshot.json")
-    document = load_input(path)
-    return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {})
+    document = snapshot_document(snapshot, snapshot_file, limits.max_input_bytes)
+    return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {}, limits)
+
+
+def _check_tools(request: CheckRequest, *, app: bool) -> None:
+    """The tools' settings from the environment, checked before the first one runs."""
+    if request.opa_url:
+        from eksiam.gate.opa.client import OpaEndpoint
+
+        OpaEndpoint.parse(request.opa_url)
+    if request.use_checkov:
+        from eksiam.gate.checkov import find_checkov
+
+        find_checkov()
+    if app:
+        from eksiam.gate.terraform import find_provider_mirror
+
+        find_provider_mirror()
 
 
 def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
@@ -120,7 +147,9 @@ def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
     return load_waivers(request.waivers_path) if request.waivers_path else ()
 
 
-def _check_app(config: Config, request: CheckRequest, waivers: Sequence[Waiver], progress: Progress) -> Report:
+def _check_app(
+    config: Config, request: CheckRequest, waivers: Sequence[Waiver], progress: Progress, limits: Limits
+) -> Report:
     """Synthesize the app into this run's own staging directory, plan and check what it wrote.
 
     The stacks are published into the output directory only once the report is made, so a
@@ -131,12 +160,13 @@ def _check_app(config: Config, request: CheckRequest, waivers: Sequence[Waiver],
 
     project = CdktfProject.find(Path.cwd(), app=request.app, output=request.out_dir)
     with ExitStack() as cleanup:
+        # This run's own plan directories; made first, so an unwritable directory costs no synth.
+        cli_config = write_cli_config(_state_dir())
+        run_dir = _run_dir(cleanup)
         staged = progress.run(
             f"synth `{project.app}`",
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
         )
-        cli_config = write_cli_config(STATE_DIR)
-        run_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="run-", dir=_state_dir())))
         stack_files = staged.stack_files
         # The stacks are independent: plan them side by side (terraform is mostly waiting).
         with ThreadPoolExecutor(max_workers=len(stack_files)) as pool:
@@ -147,10 +177,19 @@ def _check_app(config: Config, request: CheckRequest, waivers: Sequence[Waiver],
         published = {str(f): display_path(staged.published_path(f)) for f in stack_files}
         # A plan's findings are reported against the file a reviewer can open and fix.
         location_of = {**published, **{str(p): published[str(f)] for p, f in zip(plan_files, stack_files)}}
-        documents = load_inputs([*map(str, stack_files), *map(str, plan_files)])
-        report = _evaluate(documents, config, request, waivers, progress, location_of)
+        documents = load_inputs([*map(str, stack_files), *map(str, plan_files)], limits.max_input_bytes)
+        report = _evaluate(documents, config, request, waivers, progress, location_of, limits)
         staged.publish()
     return replace(report, inputs=tuple(dict.fromkeys(location_of.get(path, path) for path in report.inputs)))
+
+
+def _run_dir(cleanup: ExitStack) -> Path:
+    """A directory of this run's own under .eksiam/, removed when the run ends."""
+    state_dir = _state_dir()
+    try:
+        return Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="run-", dir=state_dir)))
+    except OSError as error:
+        raise UsageError(f"cannot write in {state_dir.absolute()}: {error.strerror or error}: run where you may write") from None
 
 
 def _state_dir() -> Path:
@@ -158,6 +197,8 @@ def _state_dir() -> Path:
         STATE_DIR.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create {STATE_DIR.absolute()}: {error.strerror}: run where you may write") from None
+    if not os.access(STATE_DIR, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write in {STATE_DIR.absolute()}: run where you may write")
     return STATE_DIR
 
 
@@ -168,6 +209,7 @@ def _evaluate(
     waivers: Sequence[Waiver],
     progress: Progress,
     location_of: dict[str, str],
+    limits: Limits,
 ) -> Report:
     from eksiam.gate.opa import run_opa
     from eksiam.gate.report import load_rule_metadata
@@ -175,20 +217,22 @@ def _evaluate(
     policy_config = config.to_policy_data()
     opa = progress.run(
         f"opa: {len(documents)} input(s)",
-        lambda: run_opa(documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config),
+        lambda: run_opa(
+            documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config, timeout=limits.opa_timeout
+        ),
     )
     findings = list(opa.findings)
     summary = {"opa": opa.summary}
     rules = dict(load_rule_metadata(POLICY_DIR))
     terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
     if request.use_checkov and terraform_documents:
-        from eksiam.gate.checkov import run_checkov
+        from eksiam.gate.checkov import CheckovOptions, run_checkov
 
         checkov = progress.run(
             f"checkov: {len(terraform_documents)} input(s)",
             lambda: run_checkov(
                 terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config,
-                identities=opa.checkov_identities,
+                identities=opa.checkov_identities, options=CheckovOptions(timeout=limits.checkov_timeout),
             ),
         )
         findings.extend(checkov.findings)

@@ -16,12 +16,14 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eksiam.errors import ToolError, UsageError
+from eksiam.gate import processes
 
 MIRROR_ENV = "EKSIAM_PROVIDER_MIRROR"
 # Where a machine image or an administrator usually puts an unpacked provider mirror.
@@ -82,12 +84,29 @@ def cli_config_text(mirror: Path | None) -> str:
 
 
 def write_cli_config(state_dir: str | Path = ".eksiam") -> Path:
-    """Write (only when changed) the project's Terraform CLI config and return its path."""
+    """Write (only when changed) the project's Terraform CLI config and return its path.
+
+    Written whole or not at all (a temporary file renamed over it): a run starting beside
+    another never reads a half-written config.
+    """
     path = Path(state_dir) / "terraform.rc"
     text = cli_config_text(find_provider_mirror())
-    if not path.is_file() or path.read_text() != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    try:
+        if not path.is_file() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, partial = tempfile.mkstemp(prefix=".terraform.rc.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w") as stream:
+                    stream.write(text)
+                os.chmod(partial, 0o644)  # mkstemp's 0600 would hide it from other tools' users
+                os.replace(partial, path)
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+    except OSError as error:
+        raise UsageError(
+            f"cannot write {error.filename or path}: {error.strerror or error}: run where you may write"
+        ) from None
     return path.resolve()
 
 
@@ -114,12 +133,13 @@ class Terraform:
         if binary is None:
             raise ToolError("terraform is not on PATH: install Terraform >= 1.6 and retry")
         command = [binary, *args, "-no-color"]
+        # Its own process group, ended with the run: provider plugins must not outlive the gate.
         try:
-            done = subprocess.run(
-                command, cwd=self.workdir, env=self._env(), capture_output=True, text=True, timeout=self.timeout
-            )
+            done = processes.run(command, cwd=self.workdir, env=self._env(), timeout=self.timeout)
         except subprocess.TimeoutExpired:
             raise ToolError(f"terraform {args[0]} timed out after {self.timeout} s in {self.workdir}") from None
+        except OSError as error:
+            raise ToolError(f"cannot start terraform ({binary}): {error.strerror or error}; reinstall Terraform >= 1.6") from None
         if done.returncode != 0:
             raise ToolError(f"terraform {args[0]} failed in {self.workdir}: {_first_error(done.stderr or done.stdout)}")
         return done.stdout
@@ -151,17 +171,23 @@ def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path) -> Path:
     """``terraform show -json`` of a first deploy of one synthesized stack, written to a file."""
     stack_name = stack_file.parent.name
     workdir = scratch_root / stack_name
-    if workdir.exists():
-        for stale in ("plan.tfstate", "plan.tfplan"):
-            (workdir / stale).unlink(missing_ok=True)
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(stack_file, workdir / "cdk.tf.json")
-    (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
+    try:
+        if workdir.exists():
+            for stale in ("plan.tfstate", "plan.tfplan"):
+                (workdir / stale).unlink(missing_ok=True)
+        workdir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stack_file, workdir / "cdk.tf.json")
+        (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
+    except OSError as error:
+        raise UsageError(f"cannot write {error.filename or workdir}: {error.strerror or error}: run where you may write") from None
     terraform = Terraform(workdir, cli_config)
     terraform.init()
     plan = terraform.plan_json()
     plan_file = workdir / "plan.json"
-    plan_file.write_text(json.dumps(plan, indent=2, sort_keys=True))
+    try:
+        plan_file.write_text(json.dumps(plan, indent=2, sort_keys=True))
+    except OSError as error:
+        raise UsageError(f"cannot write {plan_file}: {error.strerror or error}: free some space or run where you may write") from None
     return plan_file
 
 

@@ -14,10 +14,11 @@ into a silent waiver (or a silently ignored one).
 
 A waiver matches a finding with the same ``rule`` and ``resource`` (``"*"``: any resource).
 While valid (``today <= expires``) it takes the finding out of the gate's decision; the finding
-is still listed in the report under "waived". Once expired it waives nothing: the finding fails
-as it would without the waiver, and the expired waiver is listed in ``Report.expired_waivers``,
-which fails the gate by itself — a reminder that cannot be missed, even for a finding below the
-gate's threshold. An expired waiver that matches no finding is harmless and not reported.
+is still listed in the report under "waived". Once expired it waives nothing: a finding it
+matched fails as it would without the waiver, and the expired waiver is listed in
+``Report.expired_waivers``, which fails the gate by itself — whether or not it matches a
+finding today, and even for a finding below the gate's threshold. A reminder that cannot be
+missed: renew the waiver or remove it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from eksiam.errors import UsageError
+from eksiam.gate import limits
+from eksiam.gate.jsonfile import read_bounded
 from eksiam.gate.findings import Finding, Report, WaivedFinding, Waiver
 
 KEYS = ("rule", "resource", "reason", "expires")
@@ -43,12 +46,11 @@ _EXAMPLE = '[[waiver]] rule = "EKSIAM-NODE-003", resource = "aws_iam_role.node_r
 def load_waivers(path: str | Path, known_rules: Iterable[str] | None = None) -> tuple[Waiver, ...]:
     """Read and validate a waivers file; ``known_rules`` (when given) rejects unknown rule ids."""
     path = Path(path)
+    raw = read_bounded(path, what="waivers file", max_bytes=limits.max_input_bytes(), option="the --waivers path")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"waivers file {path} does not exist: check the --waivers path") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read waivers file {path}: {getattr(error, 'strerror', None) or error}") from None
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UsageError(f"cannot read waivers file {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"waivers file {path} is not valid TOML ({error}): fix the syntax") from None
     return parse_waivers(data, str(path), known_rules)
@@ -122,16 +124,16 @@ class WaiverOutcome(NamedTuple):
 def apply_waivers(
     findings: Iterable[Finding], waivers: Iterable[Waiver], today: datetime.date | None = None
 ) -> WaiverOutcome:
-    """Split ``findings`` into (kept, waived, expired waivers that matched a finding).
+    """Split ``findings`` into (kept, waived) and list every expired waiver.
 
-    When several valid waivers match, the one naming the exact resource wins over ``"*"``; an
-    expired waiver is reported only for a finding that no valid waiver covers.
+    When several valid waivers match, the one naming the exact resource wins over ``"*"``.
+    Every waiver past its date is returned as expired, matching or not: the file is out of
+    date either way.
     """
     today = today or datetime.date.today()
     waivers = tuple(waivers)
     kept: list[Finding] = []
     waived: list[WaivedFinding] = []
-    expired: list[Waiver] = []
     for finding in findings:
         matching = [w for w in waivers if w.matches(finding)]
         valid = [w for w in matching if not w.expired_on(today)]
@@ -140,9 +142,7 @@ def apply_waivers(
             waived.append(WaivedFinding(finding=finding, waiver=best))
             continue
         kept.append(finding)
-        for waiver in matching:  # all expired here
-            if waiver not in expired:
-                expired.append(waiver)
+    expired = [w for w in waivers if w.expired_on(today)]
     return WaiverOutcome(tuple(kept), tuple(waived), tuple(expired))
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from eksiam.cli import main
 from eksiam.errors import UsageError
 from eksiam.gate.findings import Finding, Report, Severity
 from eksiam.gate.waivers import apply_waivers, load_waivers, waive
 
+SECURE = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
 TODAY = datetime.date(2026, 6, 1)
 NODE_TRUST = Finding("EKSIAM-NODE-001", Severity.HIGH, "opa", "aws_iam_role.node_role", "trusts lambda")
 ADMIN = Finding("CKV_AWS_274", Severity.HIGH, "checkov", "aws_iam_role_policy_attachment.node_admin", "admin attached")
@@ -49,11 +53,12 @@ def test_load_valid_file(tmp_path):
 
 def test_accepted_waiver_takes_the_finding_out_of_the_verdict(tmp_path):
     waivers = load_waivers(_file(tmp_path, VALID))
-    kept, waived, expired = apply_waivers([NODE_TRUST, OTHER], waivers, TODAY)
+    before_both_expire = datetime.date(2026, 5, 1)
+    kept, waived, expired = apply_waivers([NODE_TRUST, OTHER], waivers, before_both_expire)
     assert kept == (OTHER,)  # same rule, other resource: not waived
     assert [(w.finding, w.waiver.rule) for w in waived] == [(NODE_TRUST, "EKSIAM-NODE-001")]
     assert expired == ()
-    report = waive(Report(findings=(NODE_TRUST,)), waivers, TODAY)
+    report = waive(Report(findings=(NODE_TRUST,)), waivers, before_both_expire)
     assert report.passed and report.findings == () and len(report.waived) == 1
 
 
@@ -81,10 +86,13 @@ def test_outcome_has_named_parts(tmp_path):
     assert outcome.expired[0].rule == "CKV_AWS_274"
 
 
-def test_expired_waiver_matching_nothing_is_harmless(tmp_path):
+def test_expired_waiver_matching_nothing_still_fails_the_gate(tmp_path):
     waivers = load_waivers(_file(tmp_path, VALID))
     kept, waived, expired = apply_waivers([OTHER], waivers, TODAY)
-    assert kept == (OTHER,) and waived == () and expired == ()
+    assert kept == (OTHER,) and waived == ()
+    assert [w.rule for w in expired] == ["CKV_AWS_274"]
+    report = waive(Report(findings=(), fail_on=Severity.MEDIUM), waivers, TODAY)
+    assert report.findings == () and report.expired_waivers and not report.passed
 
 
 def test_exact_resource_wins_over_wildcard(tmp_path):
@@ -151,3 +159,22 @@ def test_missing_file_is_a_usage_error(tmp_path):
 
 def test_empty_file_means_no_waivers(tmp_path):
     assert load_waivers(_file(tmp_path, "")) == ()
+
+
+def test_an_expired_waiver_fails_a_clean_check_end_to_end(tmp_path, capsys):
+    """Through the command: nothing to waive, yet the stale waiver fails the gate (exit 1)."""
+    waivers = _file(tmp_path, """\
+        [[waiver]]
+        rule = "EKSIAM-NODE-003"
+        resource = "aws_iam_role_policy_attachment.node_admin"
+        reason = "Break-glass admin for the migration weekend"
+        expires = 2020-01-31
+    """)
+    argv = ["check", "--input", str(SECURE), "--no-checkov", "--format", "json", "--waivers", str(waivers)]
+    code = main(argv)
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["passed"] is False and report["findings"] == []
+    assert [w["rule"] for w in report["expired_waivers"]] == ["EKSIAM-NODE-003"]
+
+    waivers.write_text(waivers.read_text().replace("2020-01-31", "2999-01-31"))
+    assert main(argv) == 0

@@ -18,98 +18,38 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
-import urllib3
 from opa_client.errors import RegoParseError, TypeException
 from opa_client.opa import OpaClient
 
 from eksiam.config import Config
 from eksiam.errors import ToolError, UsageError
-from eksiam.gate.findings import EngineSummary, Finding, Severity
+from eksiam.gate import limits
 from eksiam.gate.inputs import InputDocument
+from eksiam.gate.opa.decision import ENGINE_NAME, DocumentDecision, OpaOutcome, parse_finding
 from eksiam.gate.opa.modules import _function_cycle, _upload_order, policy_modules
+from eksiam.gate.opa.proof import check_reported_rules, check_server_holds, known_rule_ids
+from eksiam.gate.opa.transport import TOKEN_ENV, OpaEndpoint, _LoopbackOpaClient, _opa_message, _timed_out
 
 if TYPE_CHECKING:
     from eksiam.gate.opa.endpoint import EmbeddedOpaServer
 
 log = logging.getLogger(__name__)
 
-ENGINE_NAME = "opa"
-TOKEN_ENV = "EKSIAM_OPA_TOKEN"
 DECISION_PACKAGE = "eksiam/main"
 CONFIG_DATA_PATH = "eksiam/config"
-DEFAULT_TIMEOUT = 30.0
+# Seconds per request unless EKSIAM_OPA_TIMEOUT says otherwise (eksiam.gate.limits).
+DEFAULT_TIMEOUT = limits.DEFAULT_OPA_TIMEOUT
 # What the rules read as data.eksiam.config when the caller gives no configuration.
 DEFAULT_POLICY_CONFIG: Mapping[str, Any] = Config().to_policy_data()
-_REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
 
-
-
-@dataclass(frozen=True)
-class OpaEndpoint:
-    """Where a real OPA server listens, parsed from ``--opa-url``."""
-
-    url: str
-    host: str
-    port: int
-    tls: bool
-
-    @classmethod
-    def parse(cls, url: str) -> "OpaEndpoint":
-        parts = urlsplit(url.strip())
-        usage = "--opa-url must look like http://host:8181 or https://host"
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"{usage}, not {url!r}")
-        if parts.path not in ("", "/") or parts.query or parts.fragment:
-            # opa-python-client always addresses /v1 at the server's root.
-            raise UsageError(f"{usage} without a path, not {url!r}: OPA serves its API at the root")
-        if parts.username or parts.password:
-            raise UsageError(f"{usage} without credentials in it: put the token in {TOKEN_ENV}")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise UsageError(f"{usage}: {url!r} has an invalid port") from None
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        return cls(url=f"{parts.scheme}://{host}:{port}", host=host, port=port, tls=parts.scheme == "https")
-
-
-@dataclass(frozen=True)
-class DocumentDecision:
-    """OPA's decision on one input document."""
-
-    document: InputDocument
-    findings: tuple[Finding, ...]
-    rules: tuple[str, ...]
-    # data.eksiam.main.checkov: the identity the custom checkov checks judge by.
-    checkov_identity: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class OpaOutcome:
-    """Every decision of one gate run, and the engine summary the report prints."""
-
-    decisions: tuple[DocumentDecision, ...]
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for decision in self.decisions for f in decision.findings)
-
-    @property
-    def checkov_identities(self) -> dict[str, Mapping[str, Any]]:
-        """Each input file's identity for the custom checkov checks, by path."""
-        return {d.document.path: d.checkov_identity for d in self.decisions if d.checkov_identity is not None}
-
-    @property
-    def summary(self) -> EngineSummary:
-        # Counted per (input, rule): a rule that fails on one input still passed on another.
-        evaluated = sum(len(d.rules) for d in self.decisions)
-        failed = sum(len({f.rule for f in d.findings}) for d in self.decisions)
-        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0))
+__all__ = [
+    "ENGINE_NAME", "DocumentDecision", "OpaEndpoint", "OpaGate", "OpaOutcome", "TOKEN_ENV", "merged_policy_config", "run_opa",
+]
 
 
 def merged_policy_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -134,7 +74,11 @@ class OpaGate:
     Without ``opa_url`` an :class:`EmbeddedOpaServer` is started for the lifetime of the
     context; with it, the gate talks to that server, authenticating with ``token`` or, when
     not given, ``$EKSIAM_OPA_TOKEN``. Either way every request goes through
-    ``opa_client.opa.OpaClient``.
+    ``opa_client.opa.OpaClient``. ``timeout`` (seconds per request) defaults to
+    ``$EKSIAM_OPA_TIMEOUT``.
+
+    Every decision must report exactly the rule ids the policy set declares, and a server
+    given by URL must read back every module the gate uploaded (:mod:`eksiam.gate.opa.proof`).
     """
 
     def __init__(
@@ -144,10 +88,11 @@ class OpaGate:
         opa_url: str | None = None,
         token: str | None = None,
         policy_config: Mapping[str, Any] | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
+        timeout = limits.opa_timeout(environ) if timeout is None else timeout
         self.policy_dir = Path(policy_dir)
         self.endpoint = OpaEndpoint.parse(opa_url) if opa_url else None
         self._token = token if token is not None else (environ.get(TOKEN_ENV) or None)
@@ -156,6 +101,7 @@ class OpaGate:
         self._client: OpaClient | None = None
         self._url = ""
         self._stack = ExitStack()
+        self._known_rules: frozenset[str] = frozenset()
 
     @property
     def url(self) -> str:
@@ -205,6 +151,7 @@ class OpaGate:
 
     def _load_policies(self) -> None:
         modules = policy_modules(self.policy_dir)
+        self._known_rules = known_rule_ids(self.policy_dir)
         client = self._require_client()
         if self.endpoint is not None:  # a server we started ourselves holds nothing stale
             self._remove_stale_policies(client, set(modules))
@@ -238,6 +185,12 @@ class OpaGate:
                 policy_id, error = next(iter(failures.items()))
                 raise self._policy_error(policy_id, error) from None
             pending = {policy_id: modules[policy_id] for policy_id in failures}
+        if self.endpoint is not None:
+            check_server_holds(
+                modules,
+                lambda policy_id: self._call(f"read back policy {policy_id}", lambda: client.get_policy(quote(policy_id, safe="/"))),
+                self._url,
+            )
 
     def _remove_stale_policies(self, client: OpaClient, current: set[str]) -> None:
         """Delete modules of data.eksiam a previous run left on a long-lived OPA server.
@@ -304,7 +257,8 @@ class OpaGate:
                 f"OPA evaluated no rules for {document.path}: data.eksiam.main.rules is empty, so nothing was "
                 f"checked; make sure {self.policy_dir} holds the rule files"
             )
-        findings = tuple(self._finding(raw, document) for raw in raw_findings)
+        findings = tuple(parse_finding(raw, document) for raw in raw_findings)
+        check_reported_rules((str(r) for r in raw_rules), self._known_rules, where=document.path, url=self._url)
         # Absent (a policy set without it): the custom checks fall back to their own reading.
         identity = decision.get("checkov")
         if identity is not None and not (
@@ -320,35 +274,6 @@ class OpaGate:
         if not decisions:
             raise UsageError("nothing to check: pass at least one --input file")
         return OpaOutcome(decisions=decisions)
-
-    @staticmethod
-    def _finding(raw: Any, document: InputDocument) -> Finding:
-        shown = json.dumps(raw, sort_keys=True)[:200]
-        if not isinstance(raw, dict):
-            raise ToolError(f"OPA returned a finding that is not an object for {document.path}: {shown}: fix the rule")
-        missing = [k for k in _REQUIRED_FINDING_KEYS if not isinstance(raw.get(k), str) or not raw[k].strip()]
-        if missing:
-            raise ToolError(
-                f"OPA returned a finding without {', '.join(missing)} for {document.path}: {shown}: "
-                "build findings with the policy/lib helper"
-            )
-        try:
-            severity = Severity.parse(raw["severity"])
-        except UsageError:
-            raise ToolError(
-                f"rule {raw['id']} reported unknown severity {raw['severity']!r} for {document.path}: "
-                f"use one of {', '.join(s.name for s in Severity)} in its METADATA"
-            ) from None
-        return Finding(
-            rule=raw["id"],
-            severity=severity,
-            engine=ENGINE_NAME,
-            resource=raw["resource"],
-            message=raw["msg"],
-            remediation=str(raw.get("remediation") or ""),
-            file=document.path,
-            title=str(raw.get("title") or ""),
-        )
 
     # -- transport errors --------------------------------------------------------------
 
@@ -377,7 +302,7 @@ class OpaGate:
             if _timed_out(error):
                 raise ToolError(
                     f"OPA at {self._url} did not answer within {self.timeout:g}s when asked to {action}: "
-                    "check the server's load, or raise the timeout"
+                    f"check the server's load, or raise {limits.OPA_TIMEOUT_ENV} (seconds)"
                 ) from None
             raise ToolError(
                 f"cannot reach OPA at {self._url} to {action}: start the server there, "
@@ -424,19 +349,6 @@ def _embedded_server() -> "EmbeddedOpaServer":
     return EmbeddedOpaServer()
 
 
-class _LoopbackOpaClient(OpaClient):  # type: ignore[misc]  # opa-python-client is untyped
-    """OpaClient for the embedded server: never routed through an HTTP(S)_PROXY.
-
-    requests applies proxy variables even to 127.0.0.1 unless NO_PROXY lists it, and a
-    CI runner's proxy cannot reach our loopback port.
-    """
-
-    def _init_session(self) -> requests.Session:
-        session: requests.Session = super()._init_session()
-        session.trust_env = False
-        return session
-
-
 class _RejectedPolicy(Exception):
     """OPA refused an upload (compile error); raised inside the gate so uploads can retry."""
 
@@ -445,41 +357,13 @@ class _RejectedPolicy(Exception):
         self.error = error
 
 
-def _timed_out(error: requests.RequestException) -> bool:
-    # Once urllib3 has retried, requests reports a read timeout as a ConnectionError
-    # wrapping MaxRetryError(reason=ReadTimeoutError); it is still a timeout to the user.
-    # (urllib3's NewConnectionError, a refused connection, subclasses its ConnectTimeoutError.)
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    timed_out = isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
-        reason, urllib3.exceptions.NewConnectionError
-    )
-    return isinstance(error, requests.Timeout) or timed_out
-
-
-def _opa_message(response: requests.Response | None) -> str:
-    if response is None:
-        return ""
-    try:
-        body = response.json()
-    except ValueError:
-        return " ".join(response.text.split())[:200]
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if errors and isinstance(errors[0], dict):
-        first = errors[0]
-        location = first.get("location") or {}
-        where = f"{location.get('file')}:{location.get('row')}: " if location.get("file") else ""
-        return f"{where}{first.get('code', '')}: {' '.join(str(first.get('message', '')).split())}"
-    message = str(body.get("message", "")) if isinstance(body, dict) else ""
-    return message or response.reason or ""
-
-
 def run_opa(
     documents: Sequence[InputDocument],
     policy_dir: str | Path,
     *,
     opa_url: str | None = None,
     policy_config: Mapping[str, Any] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> OpaOutcome:
     """Check ``documents`` against ``policy_dir`` in one OPA session."""
     with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout) as gate:

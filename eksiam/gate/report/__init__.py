@@ -6,8 +6,10 @@ call to print the main format and write any ``--report FORMAT=FILE`` copies.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,7 +26,7 @@ _RENDERERS = {
     "markdown": markdown.render,
 }
 
-__all__ = ["FORMATS", "load_rule_metadata", "render", "write_reports"]
+__all__ = ["FORMATS", "check_writable", "load_rule_metadata", "render", "write_reports"]
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
@@ -50,6 +52,29 @@ def parse_report_option(option: str) -> tuple[str, Path]:
     return fmt, Path(file)
 
 
+def check_writable(path: str | Path, what: str = "the report") -> None:
+    """Fail before any work if ``path`` cannot be written (so a run never ends unable to report).
+
+    A path whose directory does not exist yet is judged by its nearest existing ancestor,
+    where the directories would be made.
+    """
+    path = Path(path)
+    fix = "choose a writable path"
+    if path.is_dir():
+        raise UsageError(f"cannot write {what} to {path}: it is a directory; name a file")
+    if path.exists() and not path.is_file():  # /dev/stdout, a pipe: written in place
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"cannot write {what} to {path}: it is not writable; {fix}")
+        return
+    ancestor = path.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"cannot write {what} to {path}: {ancestor} is not a directory; {fix}")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {what} to {path}: {ancestor} is not writable; {fix}")
+
+
 def write_reports(report: Report, fmt: str, output: str | Path | None = None, extra: Iterable[str] = ()) -> None:
     """Print ``report`` in ``fmt`` (or write it to ``output``), then each ``FORMAT=FILE`` of ``extra``."""
     copies = [parse_report_option(option) for option in extra]  # all usage errors before any output
@@ -63,13 +88,34 @@ def write_reports(report: Report, fmt: str, output: str | Path | None = None, ex
 
 
 def _write(path: Path, content: str) -> None:
-    """Write whole or not at all: a CI artifact must never be a truncated report."""
-    partial = path.with_name(f".{path.name}.partial")
+    """Write whole or not at all: a CI artifact must never be a truncated report.
+
+    The partial file has a name of its own per run, so two runs writing the same report
+    path never rename each other's half-written file; a device or pipe is written in place.
+    """
+    partial: Path | None = None
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(content)
+            return
         if path.parent != Path("."):
             path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(content, encoding="utf-8")
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        partial = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        os.chmod(partial, 0o666 & ~_umask())
         os.replace(partial, path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write the report to {path}: {error.strerror or error}; choose a writable path") from None
+
+
+@functools.cache
+def _umask() -> int:
+    # mkstemp makes the file 0600; the report gets the mode a plain write would give it.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,80 @@
+"""OPA's answer, as the gate keeps it: one decision per input, findings checked key by key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eksiam.errors import ToolError, UsageError
+from eksiam.gate.findings import EngineSummary, Finding, Severity
+from eksiam.gate.inputs import InputDocument
+
+ENGINE_NAME = "opa"
+_REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
+
+
+@dataclass(frozen=True)
+class DocumentDecision:
+    """OPA's decision on one input document."""
+
+    document: InputDocument
+    findings: tuple[Finding, ...]
+    rules: tuple[str, ...]
+    # data.eksiam.main.checkov: the identity the custom checkov checks judge by.
+    checkov_identity: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OpaOutcome:
+    """Every decision of one gate run, and the engine summary the report prints."""
+
+    decisions: tuple[DocumentDecision, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for decision in self.decisions for f in decision.findings)
+
+    @property
+    def checkov_identities(self) -> dict[str, Mapping[str, Any]]:
+        """Each input file's identity for the custom checkov checks, by path."""
+        return {d.document.path: d.checkov_identity for d in self.decisions if d.checkov_identity is not None}
+
+    @property
+    def summary(self) -> EngineSummary:
+        # Counted per (input, rule): a rule that fails on one input still passed on another.
+        evaluated = sum(len(d.rules) for d in self.decisions)
+        failed = sum(len({f.rule for f in d.findings}) for d in self.decisions)
+        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0))
+
+
+
+def parse_finding(raw: Any, document: InputDocument) -> Finding:
+    """One finding of a decision, checked for every key a report needs."""
+    shown = json.dumps(raw, sort_keys=True)[:200]
+    if not isinstance(raw, dict):
+        raise ToolError(f"OPA returned a finding that is not an object for {document.path}: {shown}: fix the rule")
+    missing = [k for k in _REQUIRED_FINDING_KEYS if not isinstance(raw.get(k), str) or not raw[k].strip()]
+    if missing:
+        raise ToolError(
+            f"OPA returned a finding without {', '.join(missing)} for {document.path}: {shown}: "
+            "build findings with the policy/lib helper"
+        )
+    try:
+        severity = Severity.parse(raw["severity"])
+    except UsageError:
+        raise ToolError(
+            f"rule {raw['id']} reported unknown severity {raw['severity']!r} for {document.path}: "
+            f"use one of {', '.join(s.name for s in Severity)} in its METADATA"
+        ) from None
+    return Finding(
+        rule=raw["id"],
+        severity=severity,
+        engine=ENGINE_NAME,
+        resource=raw["resource"],
+        message=raw["msg"],
+        remediation=str(raw.get("remediation") or ""),
+        file=document.path,
+        title=str(raw.get("title") or ""),
+    )
