@@ -79,6 +79,10 @@ def _add_check(subparsers: _Subparsers) -> None:
     parser.add_argument("--input", metavar="FILE", action="extend", nargs="+", help="check only these files")
     _add_app_options(parser)
     parser.add_argument("--no-checkov", action="store_true", help="evaluate with OPA only (the report says so)")
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="plan and evaluate everything again (default: reuse .eksiam/cache/ entries of identical inputs)",
+    )
     _add_report_options(parser)
     parser.set_defaults(func=_check)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from eksiam.errors import UsageError
+from eksiam.gate.cache import Cache
 from eksiam.gate import POLICY_DIR
 from eksiam.gate.findings import (
     EngineSummary,
@@ -57,6 +58,7 @@ class CheckRequest:
     fail_on: Severity = Severity.MEDIUM
     waivers_path: str | None = None
     use_checkov: bool = True
+    use_cache: bool = True
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "CheckRequest":
@@ -70,24 +72,40 @@ class CheckRequest:
             fail_on=Severity.parse(args.fail_on),
             waivers_path=args.waivers,
             use_checkov=not getattr(args, "no_checkov", False),
+            use_cache=not getattr(args, "no_cache", False),
         )
+
+    @property
+    def cache(self) -> Cache:
+        """Plans and verdicts of identical earlier evaluations (``--no-cache``: none)."""
+        return Cache(STATE_DIR / "cache", enabled=self.use_cache)
 
 
 class Progress:
-    """One line per step on stderr: what ran and how long it took."""
+    """One line per step on stderr: what ran and how long it took, everything it did included
+    (imports, processes it waited for); :meth:`total` adds each step's share of the run."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+        self.steps: list[tuple[str, float]] = []
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
         yield
-        print(f"eksiam: {name} ({time.perf_counter() - started:.1f} s)", file=self.stream, flush=True)
+        seconds = time.perf_counter() - started
+        self.steps.append((name.split()[0].rstrip(":"), seconds))
+        print(f"eksiam: {name} ({seconds:.1f} s)", file=self.stream, flush=True)
 
     def run(self, name: str, work: Callable[[], T]) -> T:
         with self.step(name):
             return work()
+
+    def total(self) -> None:
+        seconds = time.perf_counter() - self.started
+        shares = ", ".join(f"{name} {100 * spent / seconds:.0f}%" for name, spent in self.steps) if seconds else ""
+        print(f"eksiam: total {seconds:.1f} s ({shares})", file=self.stream, flush=True)
 
 
 def run_check(request: CheckRequest, progress: Progress | None = None) -> Report:
@@ -101,9 +119,12 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     waivers = _load_waivers(request)
     _check_tools(request, app=not request.inputs)
     if request.inputs:
-        documents = load_inputs(request.inputs, limits.max_input_bytes)
-        return _evaluate(documents, config, request, waivers, progress, {}, limits)
-    return _check_app(config, request, waivers, progress, limits)
+        documents = progress.run("read inputs", lambda: load_inputs(request.inputs, limits.max_input_bytes))
+        report = _evaluate(documents, config, request, waivers, progress, {}, limits)
+    else:
+        report = _check_app(config, request, waivers, progress, limits)
+    progress.total()
+    return report
 
 
 def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
@@ -122,7 +143,9 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
     document = snapshot_document(snapshot, snapshot_file, limits.max_input_bytes)
-    return _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {}, limits)
+    report = _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {}, limits)
+    progress.total()
+    return report
 
 
 def _check_tools(request: CheckRequest, *, app: bool) -> None:
@@ -169,11 +192,13 @@ def _check_app(
         )
         stack_files = staged.stack_files
         # The stacks are independent: plan them side by side (terraform is mostly waiting).
-        with ThreadPoolExecutor(max_workers=len(stack_files)) as pool:
-            plan_files = progress.run(
-                f"terraform init + plan ({len(stack_files)} stacks, local state only)",
-                lambda: list(pool.map(lambda f: plan_stack(f, run_dir / "plan", cli_config), stack_files)),
-            )
+        with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
+            with ThreadPoolExecutor(max_workers=len(stack_files)) as pool:
+                planned = list(pool.map(lambda f: plan_stack(f, run_dir / "plan", cli_config, request.cache), stack_files))
+        plan_files = [plan_file for plan_file, _ in planned]
+        cached_plans = sum(cached for _, cached in planned)
+        if cached_plans:
+            print(f"eksiam: {cached_plans} of {len(planned)} plans cached (the same stack, override, CLI config and terraform)", file=progress.stream)
         published = {str(f): display_path(staged.published_path(f)) for f in stack_files}
         # A plan's findings are reported against the file a reviewer can open and fix.
         location_of = {**published, **{str(p): published[str(f)] for p, f in zip(plan_files, stack_files)}}
@@ -218,7 +243,8 @@ def _evaluate(
     opa = progress.run(
         f"opa: {len(documents)} input(s)",
         lambda: run_opa(
-            documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config, timeout=limits.opa_timeout
+            documents, POLICY_DIR, opa_url=request.opa_url, policy_config=policy_config, timeout=limits.opa_timeout,
+            cache=request.cache,
         ),
     )
     findings = list(opa.findings)
@@ -233,6 +259,7 @@ def _evaluate(
             lambda: run_checkov(
                 terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config,
                 identities=opa.checkov_identities, options=CheckovOptions(timeout=limits.checkov_timeout),
+                cache=request.cache,
             ),
         )
         findings.extend(checkov.findings)

@@ -12,6 +12,7 @@ plan of a first deploy and no API call is made. The synthesized output itself st
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from typing import Any
 
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate import processes
+from eksiam.gate.cache import Cache, cache_key, canonical
 
 MIRROR_ENV = "EKSIAM_PROVIDER_MIRROR"
 # Where a machine image or an administrator usually puts an unpacked provider mirror.
@@ -167,28 +169,73 @@ def _first_error(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path) -> Path:
-    """``terraform show -json`` of a first deploy of one synthesized stack, written to a file."""
+def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path, cache: Cache | None = None) -> tuple[Path, bool]:
+    """``terraform show -json`` of a first deploy of one synthesized stack, written to a file.
+
+    The stack is planned without its ``import`` blocks: the gate judges the configuration a
+    deploy converges to, and an import would make terraform read the account. With ``cache``,
+    a plan stored under the same stack, override, CLI config, terraform binary and provider
+    mirror is used instead of planning again. Returns the plan file and whether it was cached.
+    """
     stack_name = stack_file.parent.name
     workdir = scratch_root / stack_name
     try:
-        if workdir.exists():
+        stack = json.loads(stack_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise UsageError(f"cannot read {stack_file}: {error}: synthesize the stack again") from None
+    desired = {key: value for key, value in stack.items() if key != "import"} if isinstance(stack, dict) else stack
+    cache = cache or Cache(enabled=False)
+    key = cache_key(CACHE_KIND, {
+        "stack": hashlib.sha256(canonical(desired)).hexdigest(),
+        "override": PLAN_OVERRIDE,
+        "cli_config": cli_config.read_text(encoding="utf-8") if cli_config.is_file() else "",
+        "terraform": _tool_identity(shutil.which("terraform")),
+        "mirror": _mirror_identity(find_provider_mirror()),
+    })
+    plan = cache.get(CACHE_KIND, key)
+    cached = isinstance(plan, dict) and "format_version" in plan
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        if not cached:
             for stale in ("plan.tfstate", "plan.tfplan"):
                 (workdir / stale).unlink(missing_ok=True)
-        workdir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(stack_file, workdir / "cdk.tf.json")
-        (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
+            (workdir / "cdk.tf.json").write_text(json.dumps(desired))
+            (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
     except OSError as error:
         raise UsageError(f"cannot write {error.filename or workdir}: {error.strerror or error}: run where you may write") from None
-    terraform = Terraform(workdir, cli_config)
-    terraform.init()
-    plan = terraform.plan_json()
+    if not cached:
+        terraform = Terraform(workdir, cli_config)
+        terraform.init()
+        plan = terraform.plan_json()
+        cache.put(CACHE_KIND, key, plan)
     plan_file = workdir / "plan.json"
     try:
         plan_file.write_text(json.dumps(plan, indent=2, sort_keys=True))
     except OSError as error:
         raise UsageError(f"cannot write {plan_file}: {error.strerror or error}: free some space or run where you may write") from None
-    return plan_file
+    return plan_file, cached
+
+
+CACHE_KIND = "plan"
+
+
+def _tool_identity(binary: str | None) -> list[Any] | None:
+    """Which terraform binary: path, size and modification time (a new install changes them)."""
+    if binary is None:
+        return None
+    info = Path(binary).resolve().stat()
+    return [str(Path(binary).resolve()), info.st_size, info.st_mtime_ns]
+
+
+def _mirror_identity(mirror: Path | None) -> list[Any] | None:
+    """The providers a plan can get: every file of the mirror by name, size and time."""
+    if mirror is None:
+        return None
+    return sorted(
+        [p.relative_to(mirror).as_posix(), p.stat().st_size, p.stat().st_mtime_ns]
+        for p in (mirror / "registry.terraform.io").rglob("*")
+        if p.is_file()
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def admin_attached(synthesized, terraform_cli_config, tmp_path_factory) -> tuple
     synth_file = root / "stacks" / NODE_STACK / "cdk.tf.json"
     synth_file.parent.mkdir(parents=True)
     synth_file.write_text(json.dumps(stack, indent=2))
-    plan_file = plan_stack(synth_file, root / "plan", terraform_cli_config)
+    plan_file, _ = plan_stack(synth_file, root / "plan", terraform_cli_config)
     return synth_file, plan_file
 
 
@@ -243,3 +243,24 @@ team = "platform"
     assert report["summary"]["checkov"]["passed"] > 0 and report["summary"]["opa"]["evaluated"] > 0
     node = json.loads((tmp_path / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
     assert "node_ipv6_cni" in node["resource"]["aws_iam_policy"]
+
+
+def test_second_run_with_nothing_changed_is_served_from_the_cache(project, capsys):
+    code, out, err = run_cli(["check", "--format", "json"], capsys)
+    first = json.loads(out)
+    assert code == 0 and "cached" not in first["summary"]["opa"] and "total" in err.splitlines()[-1]
+    code, out, err = run_cli(["check", "--format", "json"], capsys)
+    again = json.loads(out)
+    assert code == 0 and again["findings"] == first["findings"]
+    assert again["summary"]["opa"]["cached"] == 4 and again["summary"]["checkov"]["cached"] == 4
+    assert "2 of 2 plans cached" in err
+    code, out, err = run_cli(["check", "--format", "json", "--no-cache"], capsys)
+    assert code == 0 and "cached" not in json.loads(out)["summary"]["opa"] and "plans cached" not in err
+
+
+def test_a_changed_stack_is_evaluated_again(project, capsys, monkeypatch):
+    assert run_cli(["check", "--format", "json"], capsys)[0] == 0
+    monkeypatch.setenv("EKSIAM_NODE_ADDITIONAL_POLICY_ARNS", "arn:aws:iam::aws:policy/AdministratorAccess")
+    code, out, _ = run_cli(["check", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" for f in report["findings"])

@@ -13,6 +13,8 @@ evaluate.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -30,7 +32,15 @@ from eksiam.config import Config
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate import limits
 from eksiam.gate.inputs import InputDocument
-from eksiam.gate.opa.decision import ENGINE_NAME, DocumentDecision, OpaOutcome, parse_finding
+from eksiam.gate.cache import Cache, cache_key, canonical, tree_digest
+from eksiam.gate.opa.decision import (
+    ENGINE_NAME,
+    DocumentDecision,
+    OpaOutcome,
+    decision_from_json,
+    decision_to_json,
+    parse_finding,
+)
 from eksiam.gate.opa.modules import _function_cycle, _upload_order, policy_modules
 from eksiam.gate.opa.proof import check_reported_rules, check_server_holds, known_rule_ids
 from eksiam.gate.opa.transport import TOKEN_ENV, OpaEndpoint, _LoopbackOpaClient, _opa_message, _timed_out
@@ -364,7 +374,50 @@ def run_opa(
     opa_url: str | None = None,
     policy_config: Mapping[str, Any] | None = None,
     timeout: float | None = None,
+    cache: Cache | None = None,
 ) -> OpaOutcome:
-    """Check ``documents`` against ``policy_dir`` in one OPA session."""
-    with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout) as gate:
-        return gate.check(documents)
+    """Check ``documents`` against ``policy_dir`` in one OPA session.
+
+    With ``cache``, a document whose decision is stored under the same content, policy set,
+    settings and OPA engine is not evaluated again, and when every one is, no OPA starts.
+    Only the embedded engine's decisions are cached: a server given with ``opa_url`` is asked.
+    """
+    if not documents:
+        raise UsageError("nothing to check: pass at least one --input file")
+    cache = cache if cache is not None and opa_url is None else Cache(enabled=False)
+    config = merged_policy_config(policy_config)
+    policy_set = tree_digest(policy_dir, "**/*.rego")
+    keys = {d.path: _cache_key(d, policy_set, config) for d in documents}
+    decisions: dict[str, DocumentDecision] = {}
+    for document in documents:
+        stored = decision_from_json(cache.get(CACHE_KIND, keys[document.path]), document)
+        if stored is not None:
+            decisions[document.path] = stored
+    cached = len(decisions)
+    missing = [d for d in documents if d.path not in decisions]
+    if missing:
+        with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout) as gate:
+            for decision in gate.check(missing).decisions:
+                decisions[decision.document.path] = decision
+                cache.put(CACHE_KIND, keys[decision.document.path], decision_to_json(decision))
+    return OpaOutcome(decisions=tuple(decisions[d.path] for d in documents), cached=cached)
+
+
+CACHE_KIND = "opa"
+
+
+def _cache_key(document: InputDocument, policy_set: str, config: Mapping[str, Any]) -> str:
+    return cache_key(CACHE_KIND, {
+        "input": hashlib.sha256(canonical(document.data)).hexdigest(),
+        "kind": str(document.kind),
+        "policy_set": policy_set,
+        "config": config,
+        "engine": _engine_version(),
+    })
+
+
+def _engine_version() -> str:
+    try:
+        return importlib.metadata.version("opa-golib-python-bindings")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"

@@ -31,6 +31,7 @@ class OpaOutcome:
     """Every decision of one gate run, and the engine summary the report prints."""
 
     decisions: tuple[DocumentDecision, ...]
+    cached: int = 0  # decisions that are an identical earlier evaluation's, from the cache
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -46,7 +47,35 @@ class OpaOutcome:
         # Counted per (input, rule): a rule that fails on one input still passed on another.
         evaluated = sum(len(d.rules) for d in self.decisions)
         failed = sum(len({f.rule for f in d.findings}) for d in self.decisions)
-        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0))
+        return EngineSummary(evaluated=evaluated, failed=failed, passed=max(evaluated - failed, 0), cached=self.cached)
+
+
+def decision_to_json(decision: DocumentDecision) -> dict[str, Any]:
+    """A decision as the cache stores it: everything but the file it was made on."""
+    return {
+        "findings": [{**f.to_json(), "file": ""} for f in decision.findings],
+        "rules": list(decision.rules),
+        "checkov": decision.checkov_identity,
+    }
+
+
+def decision_from_json(data: Any, document: InputDocument) -> DocumentDecision | None:
+    """The cached decision, now about ``document``; None when the entry is not one."""
+    try:
+        findings = tuple(
+            Finding(
+                rule=f["rule"], severity=Severity[f["severity"]], engine=ENGINE_NAME, resource=f["resource"],
+                message=f["message"], remediation=f.get("remediation", ""), file=document.path, title=f.get("title", ""),
+            )
+            for f in data["findings"]
+        )
+        rules = tuple(str(r) for r in data["rules"])
+        identity = data["checkov"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not rules or not (identity is None or isinstance(identity, dict)):
+        return None
+    return DocumentDecision(document=document, findings=findings, rules=rules, checkov_identity=identity)
 
 
 
