@@ -119,7 +119,7 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     waivers = _load_waivers(request)
     _check_tools(request, app=not request.inputs)
     if request.inputs:
-        documents = progress.run("read inputs", lambda: load_inputs(request.inputs, limits.max_input_bytes))
+        documents = load_inputs(request.inputs, limits.max_input_bytes)
         report = _evaluate(documents, config, request, waivers, progress, {}, limits)
     else:
         report = _check_app(config, request, waivers, progress, limits)
@@ -143,7 +143,8 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
     document = snapshot_document(snapshot, snapshot_file, limits.max_input_bytes)
-    report = _evaluate((document,), config, replace(request, use_checkov=False), waivers, progress, {}, limits)
+    # A live account is read anew each time: nothing of it is kept, cached verdicts included.
+    report = _evaluate((document,), config, replace(request, use_checkov=False, use_cache=False), waivers, progress, {}, limits)
     progress.total()
     return report
 

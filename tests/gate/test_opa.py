@@ -207,7 +207,7 @@ def test_gate_turns_the_decision_into_findings():
         ),
     )
     # One rule on each of two inputs; it failed on one of them.
-    assert dataclasses.astuple(outcome.summary) == (2, 1, 1)
+    assert dataclasses.astuple(outcome.summary) == (2, 1, 1, 0)  # evaluated, failed, passed, cached
 
 
 def test_gate_skips_test_files(tmp_path):
