@@ -6,14 +6,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from eksiam.cdk import App, AwsProvider, CloudBackend, NamedCloudWorkspace, TerraformStack
 from eksiam.cli import main
-from eksiam.config import BackendConfig, Config
+from eksiam.config import BackendConfig, Config, load_config
 from eksiam.gate.terraform import Terraform, plan_stack
 from eksiam import EksConnectorAgentRole, EksNodeRole
 from stacks import CONNECTOR_STACK, NODE_STACK, build_app
@@ -148,3 +150,20 @@ def test_bad_backend_exits_2_with_one_line(project, capsys, text, named):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err and "Traceback" not in err
     assert not (project / "cdktf.out").exists()
+
+
+def readme_toml_blocks() -> list[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    sections = [readme.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+                for title in ("Configuration", "Running in HCP Terraform")]
+    return [block for section in sections for block in re.findall(r"```toml\n(.*?)```", section, re.DOTALL)]
+
+
+def test_readme_configuration_examples_are_valid(tmp_path):
+    blocks = [textwrap.dedent(block) for block in readme_toml_blocks()]
+    backends = []
+    for index, block in enumerate(blocks):
+        path = tmp_path / f"example-{index}.toml"
+        path.write_text(block)
+        backends.append(load_config(path, environ={}).backend.type)
+    assert {"local", "cloud", "s3"} <= set(backends), backends
