@@ -167,3 +167,17 @@ def test_readme_configuration_examples_are_valid(tmp_path):
         path.write_text(block)
         backends.append(load_config(path, environ={}).backend.type)
     assert {"local", "cloud", "s3"} <= set(backends), backends
+
+
+@pytest.mark.integration
+def test_gate_checks_stacks_whose_state_is_in_hcp_terraform(project, monkeypatch, capsys):
+    # No HCP Terraform token and no AWS credentials: the gate plans each stack locally.
+    monkeypatch.setenv("EKSIAM_BACKEND_TYPE", "cloud")
+    monkeypatch.setenv("EKSIAM_BACKEND_ORGANIZATION", "acme")
+    monkeypatch.delenv("TF_CLOUD_ORGANIZATION", raising=False)
+    assert main(["check", "--no-checkov", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is True and report["findings"] == []
+    assert report["summary"]["opa"]["evaluated"] > 0
+    synthesized = json.loads((project / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
+    assert synthesized["terraform"]["cloud"]["workspaces"] == {"name": NODE_STACK}
