@@ -102,9 +102,9 @@ def parse_module(path: str, source: str, annotations: Mapping[str, Any] | None =
         token = tokens[index]
         if token.kind == "ident" and token.line_start and token.text in {"package", "import"}:
             end = _line_end(tokens, index)
-            words = "".join(t.text for t in tokens[index + 1:end] if t.kind != "space")
+            words = [t.text for t in tokens[index + 1:end] if t.kind != "space"]
             if token.text == "package":
-                module = Module(path, words, annotations=annotations)
+                module = Module(path, "".join(words), annotations=annotations)
             else:
                 _add_import(path, module, words)
             index = end
@@ -138,14 +138,16 @@ def _rule_end(tokens: Sequence[Token], index: int) -> int:
     return index
 
 
-def _add_import(path: str, module: Module | None, words: str) -> None:
+def _add_import(path: str, module: Module | None, words: Sequence[str]) -> None:
+    """``import data.a.b`` (alias ``b``) or ``import data.a.b as c``; rego.v1 and future.* add nothing."""
     if module is None:
         raise UsageError(f"{path}: an import before the package line")
-    if words == "rego.v1" or words.startswith("future."):
+    alias = words[-1] if len(words) >= 2 and words[-2] == "as" else None
+    target = "".join(words[:-2] if alias else words)
+    if target == "rego.v1" or target.startswith("future."):
         return
-    target, _, alias = words.partition("as")
-    if not target.startswith("data."):
-        raise UsageError(f"{path}: cannot bundle `import {words}`: import data.<package> only")
+    if not target.startswith("data.") or (alias is not None and not alias.isidentifier()):
+        raise UsageError(f"{path}: cannot bundle `import {' '.join(words)}`: import data.<package> only")
     package = target.removeprefix("data.")
     module.aliases[alias or package.rsplit(".", 1)[-1]] = package
 

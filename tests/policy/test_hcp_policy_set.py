@@ -391,3 +391,10 @@ def test_bundle_refuses_a_variable_named_like_its_own_rules():
     source = "package eksiam.rules.x\n\nimport rego.v1\n\nv := [messages | some messages in input.m]\n"
     with pytest.raises(UsageError, match="uses the name 'messages'"):
         bundle([parse_module("x.rego", source)], "eksiam.bundled", [], extra_rules=["messages := []"])
+
+
+def test_bundle_reads_import_aliases():
+    module = parse_module("x.rego", "package eksiam.rules.x\n\nimport rego.v1\n\nimport data.eksiam.lib.base\n"
+                                    "import data.eksiam.lib.testing as t\n\nv := base.value\n")
+    assert module.aliases == {"base": "eksiam.lib.base", "t": "eksiam.lib.testing"}
+    assert module.rule_names == {"v"}
