@@ -41,7 +41,10 @@ _register_provider_package_lazily()
 # ruff: noqa: E402 — the imports must follow the registration above.
 from cdktf import (  # noqa: E402
     App,
+    CloudBackend,
     LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
     TerraformOutput,
     TerraformStack,
     Testing,
@@ -62,6 +65,7 @@ from constructs import Construct  # noqa: E402
 __all__ = [
     "App",
     "AwsProvider",
+    "CloudBackend",
     "Construct",
     "DataAwsPartition",
     "IamPolicy",
@@ -70,6 +74,8 @@ __all__ = [
     "IamRolePolicyAttachment",
     "IamServiceLinkedRole",
     "LocalBackend",
+    "NamedCloudWorkspace",
+    "S3Backend",
     "TerraformOutput",
     "TerraformStack",
     "Testing",

@@ -1,7 +1,10 @@
-# HCP Terraform OPA policy set: attach the policy/ directory (this file at its root).
-# One policy per rule; each query returns the rule's findings as an array of strings,
-# empty when the rule passes (see hcp.rego). CRITICAL and HIGH rules are mandatory, the
-# rest advisory. Generated with RULES.md by `python -m eksiam.gate.rules_doc`.
+# HCP Terraform OPA policy set: attach the policy/ directory (this file at its root),
+# to selected workspaces or organization-wide: a plan without EKS roles passes every
+# policy. One policy per rule; each query returns the rule's findings as an array of
+# strings, empty when the rule passes (see hcp.rego). CRITICAL and HIGH rules are
+# mandatory, the rest advisory. The free edition's form (two policies) is written by
+# `python -m eksiam.gate.rules_doc --free-tier-set DIR`. Generated with RULES.md by
+# `python -m eksiam.gate.rules_doc`.
 
 policy "eksiam-connector-001" {
   query             = "data.eksiam.hcp.messages.connector_001"

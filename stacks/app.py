@@ -1,4 +1,4 @@
-"""The app ``main.py`` runs: one stack per enabled role, from the configuration."""
+"""The app ``main.py`` runs: one stack per enabled role, each with the configured backend."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def build_app(config: Config, outdir: str | Path | None = None) -> App:
     """The cdktf app with one stack per enabled role (outdir: cdktf's, ``$CDKTF_OUTDIR`` first)."""
     app = App(outdir=str(outdir)) if outdir else App()
     if config.connector_enabled:
-        ConnectorAgentRoleStack(app, CONNECTOR_STACK, config.connector)
+        ConnectorAgentRoleStack(app, CONNECTOR_STACK, config.connector, config.backend)
     if config.node_enabled:
-        NodeRoleStack(app, NODE_STACK, config.node)
+        NodeRoleStack(app, NODE_STACK, config.node, config.backend)
     return app

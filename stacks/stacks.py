@@ -1,25 +1,18 @@
-"""One Terraform stack per role, as the AWS documents ship one CloudFormation stack per role."""
+"""One Terraform stack per role, as the AWS documents ship one CloudFormation stack per role.
+
+Each stack keeps its own state where ``[backend]`` says (stacks/backend.py): a local file, its
+own HCP Terraform workspace, or its own S3 object.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from eksiam.cdk import App, AwsProvider, Construct, LocalBackend, TerraformOutput, TerraformStack
+from eksiam.cdk import App, AwsProvider, Construct, TerraformOutput, TerraformStack
 from eksiam import EksConnectorAgentRole, EksConnectorAgentRoleProps, EksNodeRole, EksNodeRoleProps
+from eksiam.config import BackendConfig
+from stacks.backend import add_backend
 
 CONNECTOR_STACK = "eksiam-connector"
 NODE_STACK = "eksiam-node"
-
-
-def _relative_state_path(app: App, stack_name: str) -> str:
-    """State lives beside the project, not inside the disposable ``cdktf.out``.
-
-    cdktf's default backend path is absolute; a path relative to the stack's directory keeps
-    the synthesized JSON free of this machine's paths and identical wherever it is built.
-    """
-    stack_dir = Path(app.outdir).resolve() / "stacks" / stack_name
-    return os.path.relpath(Path.cwd().resolve() / f"terraform.{stack_name}.tfstate", stack_dir)
 
 
 def _output(scope: Construct, name: str, value: str, description: str) -> None:
@@ -30,10 +23,10 @@ def _output(scope: Construct, name: str, value: str, description: str) -> None:
 class ConnectorAgentRoleStack(TerraformStack):
     """The connector agent role; outputs as the seed's template (``EKSConnectorAgentRoleArn``)."""
 
-    def __init__(self, scope: App, id: str, props: EksConnectorAgentRoleProps) -> None:
+    def __init__(self, scope: App, id: str, props: EksConnectorAgentRoleProps, backend: BackendConfig | None = None) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws")
-        LocalBackend(self, path=_relative_state_path(scope, id))
+        add_backend(self, scope, id, backend or BackendConfig())
         self.role = EksConnectorAgentRole(self, "connector_agent", props)
         _output(self, "EKSConnectorAgentRoleArn", self.role.arn,
                 "The agent role that EKS connector uses to communicate with AWS services.")
@@ -44,10 +37,10 @@ class ConnectorAgentRoleStack(TerraformStack):
 class NodeRoleStack(TerraformStack):
     """The worker node role; outputs as the seed's template (``RoleArn``)."""
 
-    def __init__(self, scope: App, id: str, props: EksNodeRoleProps) -> None:
+    def __init__(self, scope: App, id: str, props: EksNodeRoleProps, backend: BackendConfig | None = None) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws")
-        LocalBackend(self, path=_relative_state_path(scope, id))
+        add_backend(self, scope, id, backend or BackendConfig())
         self.role = EksNodeRole(self, "node", props)
         _output(self, "RoleArn", self.role.arn,
                 "The role that the worker node kubelet uses to make calls to the Amazon EKS API on your behalf")

@@ -2,9 +2,10 @@
 # title: Input holds an EKS role the rules can check
 # description: >-
 #   The gate fails closed: an input in which no role is recognizable as the EKS connector
-#   or node role (by its eksiam:role tag, its resource address, or its configured name), or
+#   or node role (by its eksiam:role tag, its resource address, its name or its policies), or
 #   an input of no shape the adapters read, would otherwise pass every rule without any
-#   rule having checked anything.
+#   rule having checked anything. The HCP Terraform policy set, attached to every workspace
+#   of an organization, reports only the unreadable input (hcp.rego).
 # related_resources:
 #   - https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html
 #   - https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html

@@ -41,3 +41,11 @@ test_deny_unrecognizable_role if {
 	some f in check.deny with input as inp
 	contains(f.msg, "(1 other roles)")
 }
+
+test_deny_hcp_input_without_eks_role if {
+	# The gate's rule itself stays fail-closed on HCP's input shape; only the policy set
+	# (data.eksiam.hcp) leaves a workspace without EKS roles alone.
+	bucket := t.plan([t.change("aws_s3_bucket", "logs", {"bucket": "acme-logs"})], [])
+	some f in check.deny with input as t.hcp(bucket)
+	contains(f.msg, "The hcp input holds no role recognizable")
+}

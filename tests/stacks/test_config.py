@@ -101,3 +101,99 @@ def test_default_file_in_working_directory_is_read(tmp_path, monkeypatch):
     write(tmp_path, '[node]\nrole_name = "picked-up"\n')
     monkeypatch.chdir(tmp_path)
     assert load_config(None, environ={}).node.name == "picked-up"
+
+
+def test_backend_defaults_to_local():
+    backend = load_config(None, environ={}).backend
+    assert backend.type == "local"
+    assert backend.use_lockfile is True
+
+
+def test_cloud_backend_from_toml(tmp_path):
+    path = write(tmp_path, """
+[backend]
+type = "cloud"
+organization = "acme"
+workspace_prefix = "eks-iam-"
+hostname = "tfe.example.com"
+project = "platform"
+""")
+    backend = load_config(path, environ={}).backend
+    assert (backend.type, backend.organization, backend.hostname, backend.project) == (
+        "cloud", "acme", "tfe.example.com", "platform")
+    assert backend.workspace("eksiam-node") == "eks-iam-eksiam-node"
+
+
+def test_s3_backend_from_toml(tmp_path):
+    path = write(tmp_path, """
+[backend]
+type = "s3"
+bucket = "acme-tfstate"
+key_prefix = "eks-iam/"
+region = "eu-west-1"
+use_lockfile = false
+dynamodb_table = "tf-locks"
+""")
+    backend = load_config(path, environ={}).backend
+    assert backend.state_key("eksiam-connector") == "eks-iam/eksiam-connector.tfstate"
+    assert (backend.region, backend.use_lockfile, backend.dynamodb_table) == ("eu-west-1", False, "tf-locks")
+
+
+def test_backend_environment_overrides(tmp_path):
+    path = write(tmp_path, '[backend]\ntype = "s3"\nbucket = "from-file"\n')
+    backend = load_config(path, environ={
+        "EKSIAM_BACKEND_BUCKET": "from-env",
+        "EKSIAM_BACKEND_USE_LOCKFILE": "false",
+        "EKSIAM_BACKEND_KEY_PREFIX": "team/",
+    }).backend
+    assert (backend.bucket, backend.use_lockfile, backend.key_prefix) == ("from-env", False, "team/")
+
+
+def test_backend_type_from_environment_drops_the_files_other_keys(tmp_path):
+    # EKSIAM_BACKEND_TYPE=local runs a cloud project locally; the file's cloud keys no longer apply.
+    path = write(tmp_path, '[backend]\ntype = "cloud"\norganization = "acme"\n')
+    assert load_config(path, environ={"EKSIAM_BACKEND_TYPE": "local"}).backend.organization == ""
+    with pytest.raises(UsageError, match=r"\[backend\] bucket is required"):
+        load_config(path, environ={"EKSIAM_BACKEND_TYPE": "s3"})
+
+
+@pytest.mark.parametrize("text, named", [
+    ('[backend]\ntype = "gcs"\n', "[backend] type = 'gcs'"),
+    ('[backend]\ntype = 3\n', "[backend] type = 3 must be a str"),
+    ('[backend]\ntyp = "cloud"\n', "unknown key [backend] typ"),
+    ('[backend]\ntype = "cloud"\n', "[backend] organization is required"),
+    ('[backend]\ntype = "cloud"\norganization = "acme corp"\n', "[backend] organization"),
+    ('[backend]\ntype = "cloud"\norganization = "acme"\nworkspace_prefix = "eks iam/"\n', "[backend] workspace_prefix"),
+    ('[backend]\ntype = "cloud"\norganization = "acme"\nworkspace_prefix = "' + "p" * 65 + '"\n', "[backend] workspace_prefix"),
+    ('[backend]\ntype = "cloud"\norganization = "acme"\nhostname = "https://app.terraform.io"\n', "[backend] hostname"),
+    ('[backend]\ntype = "cloud"\norganization = "acme"\nproject = "' + "x" * 41 + '"\n', "[backend] project"),
+    ('[backend]\ntype = "cloud"\norganization = "acme"\nbucket = "b"\n', '[backend] bucket applies to type = "s3"'),
+    ('[backend]\ntype = "s3"\n', "[backend] bucket is required"),
+    ('[backend]\ntype = "s3"\nbucket = "Acme_State"\n', "[backend] bucket"),
+    ('[backend]\ntype = "s3"\nbucket = "acme..state"\n', "[backend] bucket"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\nkey_prefix = "/abs/"\n', "[backend] key_prefix"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\nkey_prefix = "a//b/"\n', "[backend] key_prefix"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\nregion = "Ireland"\n', "[backend] region"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\ndynamodb_table = "x"\n', "[backend] dynamodb_table"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\nuse_lockfile = "yes"\n', "[backend] use_lockfile"),
+    ('[backend]\ntype = "s3"\nbucket = "acme"\norganization = "acme"\n', '[backend] organization applies to type = "cloud"'),
+    ('[backend]\nbucket = "acme"\n', '[backend] bucket applies to type = "s3", not to type = "local"'),
+    ('backend = "cloud"\n', "backend must be a table"),
+])
+def test_invalid_backend_names_the_key(tmp_path, text, named):
+    with pytest.raises(UsageError) as error:
+        load_config(write(tmp_path, text), environ={})
+    assert named in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"EKSIAM_BACKEND_TYP": "s3"}, "EKSIAM_BACKEND_TYP"),
+    ({"EKSIAM_BACKEND_TYPE": "remote"}, "[backend] type = 'remote'"),
+    ({"EKSIAM_BACKEND_TYPE": "s3", "EKSIAM_BACKEND_BUCKET": "b", "EKSIAM_BACKEND_USE_LOCKFILE": "sometimes"},
+     "EKSIAM_BACKEND_USE_LOCKFILE"),
+])
+def test_invalid_backend_environment_names_the_variable(environ, named):
+    with pytest.raises(UsageError) as error:
+        load_config(None, environ=environ)
+    assert named in str(error.value)
