@@ -51,6 +51,7 @@ SECTION_KEYS: dict[str, dict[str, type]] = {
         "additional_policy_arns": list,
         "attach_ssm_managed_instance_core": bool,
         "enable_ipv6_cni": bool,
+        "cni_policy_on_irsa": bool,
     },
     "backend": {
         "type": str,
@@ -180,6 +181,9 @@ class Config:
     tags: Mapping[str, str] = field(default_factory=dict)
     backend: BackendConfig = field(default_factory=BackendConfig)
     source: str = "defaults"
+    # The paths a configuration sets explicitly: the gate then requires them (EKSIAM-ROLE-002).
+    # Unset, a role's own path (a construct's props, another tool's choice) is not second-guessed.
+    required_paths: Mapping[str, str] = field(default_factory=dict)
 
     def to_policy_data(self) -> dict[str, Any]:
         """The settings the Rego rules read as ``data.eksiam.config``."""
@@ -188,6 +192,7 @@ class Config:
                 "enabled": self.connector_enabled,
                 "role_name": self.connector.name,
                 "permissions_boundary": self.connector.permissions_boundary,
+                "path": self.required_paths.get("connector", ""),
             },
             "node": {
                 "enabled": self.node_enabled,
@@ -196,6 +201,8 @@ class Config:
                 "additional_policy_arns": sorted(self.node.additional_policy_arns.values()),
                 "allow_ssm_managed_instance_core": self.node.attach_ssm_managed_instance_core,
                 "allow_ipv6_cni": self.node.enable_ipv6_cni,
+                "cni_policy_on_irsa": self.node.cni_policy_on_irsa,
+                "path": self.required_paths.get("node", ""),
             },
         }
 
@@ -374,4 +381,5 @@ def _build(raw: dict[str, Any], source: str) -> Config:
         tags=tags,
         backend=backend,
         source=source,
+        required_paths={s: raw[s]["path"] for s in ("connector", "node") if "path" in raw.get(s, {})},
     )

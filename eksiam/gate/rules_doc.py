@@ -43,6 +43,8 @@ class RuleDoc:
     links: tuple[str, ...]
     package: str
     path: str
+    # The checkov checks that judge the same thing (METADATA custom.aliases).
+    aliases: tuple[str, ...] = ()
 
 
 def metadata_block(text: str) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def load_rules(policy_dir: Path = POLICY_DIR) -> list[RuleDoc]:
                 links=links,
                 package=package.group(1) if (package := _PACKAGE.search(text)) else "",
                 path=path.relative_to(policy_dir).as_posix(),
+                aliases=tuple(str(a) for a in custom.get("aliases") or ()),
             )
         )
     return sorted(rules, key=lambda r: r.id)
@@ -101,13 +104,13 @@ def render_rules_md(policy_dir: Path | str = POLICY_DIR) -> str:
         "Generated from the `# METADATA` block of each rule by `python -m eksiam.gate.rules_doc`; do not",
         "edit by hand. By default the gate fails on findings of severity MEDIUM or above.",
         "",
-        "| id | severity | title | recommended action | reference |",
-        "|---|---|---|---|---|",
+        "| id | severity | title | checkov | recommended action | reference |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in rules:
         links = "<br>".join(f"[{_link_label(url)}]({url})" for url in rule.links)
         out.append(
-            f"| [{rule.id}]({rule.path}) | {rule.severity} | {_cell(rule.title)} "
+            f"| [{rule.id}]({rule.path}) | {rule.severity} | {_cell(rule.title)} | {', '.join(rule.aliases)} "
             f"| {_cell(rule.recommended_action)} | {links} |"
         )
     out += ["", "## Descriptions", ""]

@@ -72,3 +72,15 @@ def test_metadata_agrees_with_the_engine(policy_engine):
     # The findings' id/severity come from rego.metadata.chain(): same annotations as parsed here.
     found = policy_engine.eval_query("x := data.eksiam.main.rules", {})
     assert found[0]["x"] == sorted(r.id for r in RULES)
+
+
+def test_every_alias_names_a_check_that_exists():
+    import re
+
+    custom = {m for f in (POLICY_DIR / "checkov").glob("*.py") for m in re.findall(r'id="(CKV_EKSIAM_\d+)"', f.read_text())}
+    rules = load_rules(POLICY_DIR)
+    aliases = {a for rule in rules for a in rule.aliases}
+    assert {a for a in aliases if a.startswith("CKV_EKSIAM_")} <= custom
+    # Every custom check mirrors some rule, and RULES.md shows the pairing.
+    assert custom <= aliases
+    assert "| CKV_EKSIAM_2 |" in render_rules_md(POLICY_DIR)
