@@ -22,3 +22,12 @@ test_deny_a_resource_section_of_strings if {
 	inp := object.union(t.node_documented, {"resource": ["aws_iam_role_policy_attachment"]})
 	count(check.deny) == 1 with input as inp
 }
+
+test_allow_comments_at_every_level if {
+	commented := {"resource": {
+		"//": "IAM for the nodes",
+		"aws_iam_role": object.union(t.node_documented.resource.aws_iam_role, {"//": "the node role"}),
+		"aws_iam_role_policy_attachment": t.node_documented.resource.aws_iam_role_policy_attachment,
+	}}
+	count(check.deny) == 0 with input as object.union(t.node_documented, commented)
+}

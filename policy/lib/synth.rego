@@ -14,8 +14,10 @@ resources := [row |
 	some mode, key in {"managed": "resource", "data": "data"}
 	some section in objects_of(object.get(input, key, {}))
 	some type, blocks in section
+	type != "//" # a comment, as Terraform's JSON syntax has them at any level
 	some named in objects_of(blocks)
 	some name, block in named
+	name != "//"
 	some values in objects_of(block)
 	row := object.union(
 		terraform.row(mode, type, name, values, references(values), object.keys(values)),
@@ -37,6 +39,7 @@ unreadable contains sprintf("%s.%s", [key, type]) if {
 	some key in ["resource", "data"]
 	some section in objects_of(object.get(input, key, {}))
 	some type, blocks in section
+	type != "//"
 	not readable_level(blocks)
 }
 

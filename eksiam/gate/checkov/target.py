@@ -21,6 +21,7 @@ from typing import Any
 from eksiam.errors import UsageError
 
 SCOPES = ("iam", "all")
+COMMENT = "//"  # Terraform's JSON syntax allows a comment under this key at any level
 IAM_PREFIX = "aws_iam_"
 
 
@@ -63,10 +64,12 @@ def _synth(data: dict[str, Any], scope: str) -> dict[str, Any]:
     resources: dict[str, dict[str, Any]] = {}
     for section in _objects(data.get("resource")):
         for resource_type, blocks in section.items():
-            if not _in_scope(resource_type, scope):
+            if resource_type == COMMENT or not _in_scope(resource_type, scope):
                 continue
             for named in _objects(blocks):
                 for name, body in named.items():
+                    if name == COMMENT:
+                        continue
                     bodies = _objects(body)
                     # One body per name (Terraform rejects two); a list of one is its object form.
                     resources.setdefault(resource_type, {})[name] = bodies[0] if len(bodies) == 1 else body
