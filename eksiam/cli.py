@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eksiam.errors import EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, EksiamError, UsageError
+from eksiam.errors import ToolError, EXIT_FAILED, EXIT_PASSED, EXIT_USAGE, EksiamError, UsageError
 from eksiam.gate.report import FORMATS
 
 if TYPE_CHECKING:
@@ -145,6 +145,11 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
     from eksiam.gate.report import write_reports
 
     write_reports(report, args.format, args.output, args.report)
+    if report.tool_errors:
+        # The report shows what could be evaluated; the gate still fails closed.
+        engine, file, message = report.tool_errors[0]
+        more = f" (and {len(report.tool_errors) - 1} more input(s))" if len(report.tool_errors) > 1 else ""
+        raise ToolError(f"{engine} could not evaluate {file}{more}: {message}")
     return EXIT_PASSED if report.passed else EXIT_FAILED
 
 

@@ -125,6 +125,20 @@ class WaivedFinding:
 
 
 @dataclass(frozen=True)
+class JudgedRole:
+    """An EKS role the rules judged, and the evidence that made it one (tag, address, use,
+    name or content; see policy/lib/identity.rego)."""
+
+    file: str
+    resource: str
+    kind: str
+    identified_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "resource": self.resource, "kind": self.kind, "identified_by": self.identified_by}
+
+
+@dataclass(frozen=True)
 class Report:
     """The merged outcome of one gate run.
 
@@ -141,6 +155,10 @@ class Report:
     waived: tuple[WaivedFinding, ...] = ()
     expired_waivers: tuple[Waiver, ...] = ()
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    roles: tuple[JudgedRole, ...] = ()
+    # Inputs an engine could not evaluate (engine, file, why): the report shows what the other
+    # engine found, and the gate fails closed (exit 3).
+    tool_errors: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def failing(self) -> tuple[Finding, ...]:
@@ -152,4 +170,4 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.failing and not self.expired_waivers
+        return not self.failing and not self.expired_waivers and not self.tool_errors

@@ -250,6 +250,7 @@ def _evaluate(
     )
     findings = list(opa.findings)
     summary = {"opa": opa.summary}
+    checkov_errors: tuple[tuple[str, str], ...] = ()
     rules = dict(load_rule_metadata(POLICY_DIR))
     terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
     if request.use_checkov and terraform_documents:
@@ -265,9 +266,13 @@ def _evaluate(
         )
         findings.extend(checkov.findings)
         summary["checkov"] = checkov.summary
+        checkov_errors = checkov.errors
         rules.update(checkov.rules)
     merged = _merge(findings, location_of)
-    return _report(merged, summary, rules, documents, request, waivers)
+    # A plan's roles are the synth file's: each role is listed once, on the file a reviewer opens.
+    roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
+    errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
+    return replace(_report(merged, summary, rules, documents, request, waivers), roles=roles, tool_errors=errors)
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:

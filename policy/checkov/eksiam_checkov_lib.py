@@ -70,8 +70,9 @@ _CLUSTER_ARN = re.compile(
     rf"^arn:(?:{_PARTITION}|\*):eks:(?:\*|[a-z0-9-]+):(?:\*|\d{{12}}):cluster/(?:\*|[A-Za-z0-9][A-Za-z0-9_-]*)$"
 )
 # A managed resource, possibly inside a module (module.x.aws_iam_role.y…), never a data source.
-_ROLE_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_role\.(?P<name>[A-Za-z0-9_-]+)\.(?:name|id|arn|unique_id)\}?$")
-_POLICY_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_policy\.(?P<name>[A-Za-z0-9_-]+)\.arn\}?$")
+# `aws_iam_role.x.name`, `${aws_iam_role.x.arn}`, `module.m.aws_iam_role.x[0].arn` (instance keys allowed).
+_ROLE_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_role\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:name|id|arn|unique_id)\}?$")
+_POLICY_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_policy\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.arn\}?$")
 
 NODE_MANAGED_POLICIES = frozenset(
     {

@@ -1,8 +1,9 @@
 """CKV_EKSIAM_6: no role in the stacks has AdministratorAccess, IAMFullAccess or PowerUserAccess.
 
-Applies to every role attachment, whichever role it targets (the stacks hold only the EKS
-roles). A policy ARN that is neither a literal ARN nor a policy created in the same
-configuration (for instance a data source look-up) cannot be shown to be harmless and fails.
+Run by the gate, it applies to the EKS roles OPA identified and to what attaches policies to
+them; run by hand (no identity), to every role attachment. A policy ARN that is neither a
+literal ARN nor a policy created in the same configuration (for instance a data source
+look-up) cannot be shown to be harmless and fails.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from eksiam_checkov_lib import (
     NODE_DOC,
     EksiamCheck,
     aws_managed_policy_name,
+    dependent_kinds,
     policy_arns,
     referenced_policy,
+    role_kind,
+    shared_identity,
 )
 
 
@@ -32,6 +36,10 @@ class ForbiddenManagedPolicies(EksiamCheck):
         )
 
     def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
+        if shared_identity() is not None:
+            eks_role = role_kind(conf, name) if entity_type == "aws_iam_role" else None
+            if eks_role is None and not dependent_kinds(conf, name):
+                return None
         problems: list[str] = []
         for arn in policy_arns(conf, entity_type):
             managed = aws_managed_policy_name(arn)

@@ -135,4 +135,8 @@ configured(address, values) := {key | some key, value in values; not empty(value
 
 empty(null) := true
 
-empty(value) if count(value) == 0
+empty(value) if {
+	not is_boolean(value)
+	not is_number(value)
+	count(value) == 0
+}

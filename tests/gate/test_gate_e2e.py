@@ -181,8 +181,27 @@ def test_failing_terraform_fails_closed(project, monkeypatch, capsys):
 def test_failing_checkov_fails_closed(synth_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EKSIAM_CHECKOV", str(fake_tool(tmp_path, "checkov", 2)))
     stack = synth_dir / "stacks" / NODE_STACK / "cdk.tf.json"
-    code, out, err = run_cli(["check", "--input", str(stack)], capsys)
-    assert code == 3 and out == "" and "checkov" in err.splitlines()[-1]
+    code, out, err = run_cli(["check", "--input", str(stack), "--format", "json", "--no-cache"], capsys)
+    assert code == 3 and "checkov could not evaluate" in err.splitlines()[-1]
+    # The report still shows what OPA found; it passes nothing.
+    report = json.loads(out)
+    assert report["passed"] is False and report["summary"]["opa"]["evaluated"] > 0
+    assert [e["engine"] for e in report["errors"]] == ["checkov"]
+
+
+def test_a_file_checkov_cannot_read_fails_alone_and_the_others_keep_their_verdict(synthesized, tmp_path, capsys):
+    # checkov 3.3.30's built-in trust check raises on a dynamic inline_policy block it cannot expand.
+    unreadable = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_dynamic_inline_policy.tf.json"
+    bad = tmp_path / "bad.tf.json"
+    bad.write_text(unreadable.read_text())
+    good = tmp_path / "good.tf.json"
+    good.write_text(json.dumps(synthesized[NODE_STACK]))
+    code, out, err = run_cli(["check", "--input", str(good), "--input", str(bad), "--format", "json", "--no-cache"], capsys)
+    report = json.loads(out)
+    assert code == 3 and {e["file"] for e in report["errors"]} == {str(bad)} and "checkov could not evaluate" in err
+    assert any(f["file"] == str(bad) and f["engine"] == "opa" for f in report["findings"]), "OPA's findings are in the report"
+    assert not any(f["file"] == str(good) for f in report["findings"]), "the readable file keeps its own (clean) verdict"
+    assert report["summary"]["checkov"]["passed"] > 0
 
 
 def test_installed_command_runs_as_users_run_it(synth_dir):

@@ -82,7 +82,11 @@ def test_account_with_only_the_node_role(aws_env, synth_dir, terraform_cli_confi
     monkeypatch.chdir(tmp_path)
     code, report = verify_json(capsys, tmp_path)
     assert code == 1
-    assert [(f["rule"], f["resource"]) for f in report["findings"]] == [("EKSIAM-INPUT-003", "AmazonEKSConnectorAgentRole")]
+    # The connector is wanted: its role is missing, and (LOW) so is its service-linked role.
+    assert sorted((f["rule"], f["resource"]) for f in report["findings"]) == [
+        ("EKSIAM-CONNECTOR-005", "AWSServiceRoleForAmazonEKSConnector"),
+        ("EKSIAM-INPUT-003", "AmazonEKSConnectorAgentRole"),
+    ]
     monkeypatch.setenv("EKSIAM_CONNECTOR_ENABLED", "false")
     code, report = verify_json(capsys, tmp_path)
     assert code == 0 and report["passed"] is True
@@ -111,6 +115,11 @@ def test_console_form_of_the_connector_role_passes(aws_env, capsys, tmp_path, mo
     document = json.loads((PROJECT_SEEDS / "connector-agent-policy.json").read_text())
     arn = iam.create_policy(PolicyName="AmazonEKSConnectorAgentPolicy", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="AmazonEKSConnectorAgentRole", PolicyArn=arn)
+    code, report = verify_json(capsys, tmp_path)
+    # Registering a cluster creates the service-linked role; until then verify says so (LOW).
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("EKSIAM-CONNECTOR-005", "LOW")] and code == 0
+    assert "aws iam create-service-linked-role --aws-service-name eks-connector.amazonaws.com" in report["findings"][0]["message"]
+    iam.create_service_linked_role(AWSServiceName="eks-connector.amazonaws.com")
     code, report = verify_json(capsys, tmp_path)
     assert report["findings"] == [] and code == 0
 

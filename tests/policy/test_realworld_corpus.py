@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from eksiam.cli import main
+from eksiam.gate.rules_doc import POLICY_DIR, load_rules
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "realworld"
+ALIASES = {rule.id: rule.aliases for rule in load_rules(POLICY_DIR)}
 CASES = json.loads((CORPUS / "manifest.json").read_text())
 
 # Each flaw the manifest names, and the rule and words a finding naming it must have.
@@ -40,6 +42,9 @@ def test_corpus_case(case, capsys, monkeypatch):
     code, report = gate(case, capsys, monkeypatch)
     findings = report["findings"]
     judged = {f["resource"] for f in findings}
+    for role in case["eks_roles"]:
+        assert any(role["resource"] in r["resource"] and r["kind"] == role["kind"] for r in report["roles"]), report["roles"]
+    assert not any(other in r["resource"] for other in case["non_eks_roles"] for r in report["roles"])
     for other in case["non_eks_roles"]:
         assert not any(other in resource for resource in judged), f"{other} is no EKS role but was judged"
     if not case["eks_roles"]:
@@ -60,3 +65,23 @@ def test_corpus_figures():
     failing = [c for c in CASES if c["expected"] == "fail"]
     assert len(CASES) >= 15 and len(passing) >= 6 and len(failing) >= 8
     assert {c["shape"] for c in CASES} == {"plan", "snapshot"}
+
+
+def test_both_engines_agree_on_the_terraform_corpus(capsys):
+    """One gate run with OPA and checkov over every plan: each engine fails exactly the flawed
+    plans (checkov's custom checks judge the roles OPA identified, and only IAM resources)."""
+    plans = [c for c in CASES if c["shape"] == "plan"]
+    code = main(["check", "--format", "json", "--no-cache", *(a for c in plans for a in ("--input", str(CORPUS / c["file"])))])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["summary"]["checkov"]["passed"] > 0
+    for case in plans:
+        by_engine = {engine: [f for f in report["findings"] if f["engine"] == engine and f.get("file", "").endswith(case["file"])]
+                     for engine in ("opa", "checkov")}
+        if case["expected"] == "pass":
+            assert by_engine == {"opa": [], "checkov": []}, (case["file"], by_engine)
+            continue
+        assert by_engine["opa"], (case["file"], by_engine)
+        # Where a rule has checkov checks that mirror it (METADATA aliases), checkov fails too.
+        mirrored = {a for f in by_engine["opa"] for a in ALIASES.get(f["rule"], ())}
+        if mirrored:
+            assert {f["rule"] for f in by_engine["checkov"]} & mirrored, (case["file"], by_engine)

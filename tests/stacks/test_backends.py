@@ -119,7 +119,7 @@ def test_terraform_init_without_backend_and_validate_offline(backend_synth, terr
 def test_gate_plan_of_a_remote_backend_stays_local(backend_synth, terraform_cli_config, tmp_path, form):
     stack_file = backend_synth[form] / "stacks" / NODE_STACK / "cdk.tf.json"
     before = stack_file.read_bytes()
-    plan_file = plan_stack(stack_file, tmp_path, terraform_cli_config)
+    plan_file, _ = plan_stack(stack_file, tmp_path, terraform_cli_config)
     plan = json.loads(plan_file.read_text())
     assert "aws_iam_role.node_role" in {change["address"] for change in plan["resource_changes"]}
     # The override file replaced the cloud / s3 block: state went to a local file in the scratch directory.

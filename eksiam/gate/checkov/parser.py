@@ -33,6 +33,7 @@ class CheckovResult:
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     passed_checks: tuple[tuple[str, str], ...] = ()
     cached: bool = False  # the stored verdict of an identical earlier evaluation
+    errors: tuple[tuple[str, str], ...] = ()  # (file, why) for inputs checkov could not evaluate
 
 
 def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
@@ -40,8 +41,10 @@ def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
     rules: dict[str, RuleInfo] = {}
     passed_checks: list[tuple[str, str]] = []
     passed = failed = cached = 0
+    errors: list[tuple[str, str]] = []
     for result in results:
         cached += result.cached
+        errors.extend(result.errors)
         findings.extend(result.findings)
         rules.update(result.rules)
         passed_checks.extend(result.passed_checks)
@@ -52,6 +55,7 @@ def merge_results(results: Sequence[CheckovResult]) -> CheckovResult:
         EngineSummary(evaluated=passed + failed, failed=failed, passed=passed, cached=cached),
         rules,
         tuple(passed_checks),
+        errors=tuple(errors),
     )
 
 

@@ -230,10 +230,46 @@ def run_checkov(
         return CheckovResult()
     with ThreadPoolExecutor(max_workers=len(by_framework)) as pool:
         futures = [
-            pool.submit(scan_files, paths, framework, options, identities, cache) for framework, paths in sorted(by_framework.items())
+            pool.submit(_scan_isolating_faults, paths, framework, options, identities, cache)
+            for framework, paths in sorted(by_framework.items())
         ]
-        results = [result for future in futures for result in future.result().values()]
+        results = [result for future in futures for result in future.result()]
     return merge_results(results)
+
+
+def _scan_isolating_faults(
+    paths: Sequence[str],
+    framework: str,
+    options: CheckovOptions,
+    identities: Mapping[str, Mapping[str, Any]] | None,
+    cache: Cache | None,
+) -> list[CheckovResult]:
+    """All files in one checkov run. A file checkov cannot evaluate is an error for that file,
+    and the others still get their verdict: when checkov names the copy it failed on, that file
+    is set aside and the rest run again together; otherwise each file runs on its own."""
+    remaining = list(paths)
+    results: list[CheckovResult] = []
+    while remaining:
+        try:
+            return results + list(scan_files(remaining, framework, options, identities, cache).values())
+        except ToolError as error:
+            named = _FAILED_COPY.search(str(error))
+            if len(remaining) == 1:
+                return [*results, CheckovResult(errors=((remaining[0], str(error)),))]
+            if named is None or int(named["index"]) >= len(remaining):
+                break
+            failed = remaining.pop(int(named["index"]))
+            results.append(CheckovResult(errors=((failed, str(error)),)))
+    for path in remaining:
+        try:
+            results.append(scan_files([path], framework, options, identities, cache)[path])
+        except ToolError as error:
+            results.append(CheckovResult(errors=((path, str(error)),)))
+    return results
+
+
+# How checkov names a copy in an error: `/7/cdk.tf.json` is the 8th file of the run.
+_FAILED_COPY = re.compile(r"/(?P<index>\d+)/(?:cdk\.tf|plan)\.json\b")
 
 
 # --- running ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eksiam.errors import ToolError, UsageError
-from eksiam.gate.findings import EngineSummary, Finding, Severity
+from eksiam.gate.findings import EngineSummary, Finding, JudgedRole, Severity
 from eksiam.gate.inputs import InputDocument
 
 ENGINE_NAME = "opa"
@@ -41,6 +41,16 @@ class OpaOutcome:
     def checkov_identities(self) -> dict[str, Mapping[str, Any]]:
         """Each input file's identity for the custom checkov checks, by path."""
         return {d.document.path: d.checkov_identity for d in self.decisions if d.checkov_identity is not None}
+
+    @property
+    def judged_roles(self) -> tuple[JudgedRole, ...]:
+        """Every EKS role the rules judged, per input, with what identified it."""
+        return tuple(
+            JudgedRole(file=d.document.path, resource=str(resource), kind=str(role.get("kind")), identified_by=str(role.get("identified_by")))
+            for d in self.decisions
+            for resource, role in sorted((d.checkov_identity or {}).get("roles", {}).items())
+            if isinstance(role, dict)
+        )
 
     @property
     def summary(self) -> EngineSummary:

@@ -1,5 +1,5 @@
-"""JSON, exactly the shape INTERFACE.md documents, plus ``fail_on``, ``inputs``, ``waived`` and
-``expired_waivers``.
+"""JSON, exactly the shape INTERFACE.md documents, plus ``fail_on``, ``inputs``, ``waived``,
+``expired_waivers`` and ``roles`` (each EKS role judged, and what identified it).
 
 ``summary`` always has both engines (``opa``: ``evaluated``/``failed``; ``checkov``:
 ``passed``/``failed``); an engine that did not run says so with ``"ran": false``.
@@ -38,6 +38,8 @@ def to_document(report: Report) -> dict[str, Any]:
         "inputs": list(report.inputs),
         "waived": [waived.to_json() for waived in sorted(report.waived, key=lambda w: (w.finding.rule, w.finding.resource))],
         "expired_waivers": [waiver.to_json() for waiver in report.expired_waivers],
+        "roles": [role.to_json() for role in report.roles],
+        "errors": [{"engine": engine, "file": file, "message": message} for engine, file, message in report.tool_errors],
     }
 
 

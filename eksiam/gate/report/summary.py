@@ -49,6 +49,9 @@ def headline(report: Report) -> str:
     if report.expired_waivers:
         count = len(report.expired_waivers)
         reasons.append(f"{count} expired waiver{'s' if count != 1 else ''}")
+    if report.tool_errors:
+        count = len(report.tool_errors)
+        reasons.append(f"{count} input{'s' if count != 1 else ''} an engine could not evaluate")
     return f"eksiam policy gate failed: {' and '.join(reasons)}"
 
 

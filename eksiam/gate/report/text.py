@@ -25,6 +25,11 @@ def render(report: Report, *, color: bool = False) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     lines = [paint(headline(report), _GREEN if report.passed else _RED), engine_line(report)]
+    for engine, file, message in report.tool_errors:
+        lines.append(paint(f"{engine} could not evaluate {file}: {_one_line(message)}", _RED))
+    if report.roles:
+        judged = ", ".join(f"{r.kind} {r.resource} (by {r.identified_by})" for r in report.roles)
+        lines.append(paint(f"EKS roles judged: {judged}", _DIM))
     findings = ordered(report.findings)
     for file, group in groupby(sorted(findings, key=lambda f: f.file), key=lambda f: f.file):
         lines.append("")
