@@ -6,6 +6,7 @@ package eksiam.main
 import rego.v1
 
 import data.eksiam.lib.declared
+import data.eksiam.lib.documented
 import data.eksiam.lib.view
 
 # Rule packages are eksiam.rules.<area>_<nnn>; their _test packages hold no deny rule.
@@ -40,6 +41,12 @@ checkov := {
 		"extra_policy_arns": declared.extra_policy_arns(r),
 		"ssm_core": opted_in(r, "ssm-core"),
 		"ipv6_cni": opted_in(r, "ipv6-cni"),
+		# The attachments of the document's console form (a customer AmazonEKSConnectorAgentPolicy,
+		# whose statements the connector rules judge like the inline form's).
+		"console_policy_attachments": [p.resource |
+			some p in r.managed_policies
+			documented.connector_console_policy(p)
+		],
 	} |
 		some r in view.eksiam_roles
 	},

@@ -16,7 +16,7 @@ import pytest
 
 from eksiam.cli import main
 from eksiam.gate.terraform import plan_stack
-from stacks import NODE_STACK
+from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import write_project
 
 pytestmark = pytest.mark.integration
@@ -283,3 +283,36 @@ def test_a_changed_stack_is_evaluated_again(project, capsys, monkeypatch):
     code, out, _ = run_cli(["check", "--format", "json"], capsys)
     report = json.loads(out)
     assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" for f in report["findings"])
+
+
+def test_connector_in_the_documents_console_form_passes_both_engines(synthesized, tmp_path, capsys):
+    """AmazonEKSConnectorAgentPolicy as a customer managed policy (the console procedure)."""
+    stack = copy.deepcopy(synthesized[CONNECTOR_STACK])
+    inline = stack["resource"].pop("aws_iam_role_policy")["connector_agent_policy"]
+    stack["resource"]["aws_iam_policy"] = {"agent": {"name": "AmazonEKSConnectorAgentPolicy", "policy": inline["policy"]}}
+    stack["resource"]["aws_iam_role_policy_attachment"] = {"agent": {
+        "role": "${aws_iam_role.connector_agent_role.name}", "policy_arn": "${aws_iam_policy.agent.arn}"}}
+    console = tmp_path / "console.tf.json"
+    console.write_text(json.dumps(stack))
+    code, out, _ = run_cli(["check", "--input", str(console), "--format", "json", "--no-cache"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["findings"] == [], report["findings"]
+    assert report["summary"]["checkov"]["passed"] > 0
+    # Another managed policy beside it still fails both engines.
+    stack["resource"]["aws_iam_role_policy_attachment"]["extra"] = {
+        "role": "${aws_iam_role.connector_agent_role.name}", "policy_arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}
+    console.write_text(json.dumps(stack))
+    code, out, _ = run_cli(["check", "--input", str(console), "--format", "json", "--no-cache"], capsys)
+    engines = {f["engine"] for f in json.loads(out)["findings"]}
+    assert code == 1 and engines == {"opa", "checkov"}
+
+
+def test_import_existing_passes_the_default_gate(project, capsys, monkeypatch):
+    """The import blocks adopt existing roles: the gate plans and checks the desired roles."""
+    monkeypatch.setenv("EKSIAM_NODE_IMPORT_EXISTING", "true")
+    monkeypatch.setenv("EKSIAM_CONNECTOR_IMPORT_EXISTING", "true")
+    code, out, err = run_cli(["check", "--format", "json", "--no-cache"], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["findings"] == [], (err, report["findings"])
+    node = json.loads((project / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
+    assert node.get("import"), "the synthesized stack keeps its import block"

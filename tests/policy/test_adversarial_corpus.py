@@ -94,3 +94,21 @@ def test_corpus_figures():
     for case in CASES:
         kinds[case["kind"]] += 1
     assert kinds["insecure"] >= 40 and kinds["secure"] >= 5 and kinds["fault"] >= 5
+
+
+def test_both_engines_fail_every_insecure_case_and_pass_the_controls(capsys):
+    """One gate run with OPA and checkov over the corpus. A file checkov cannot evaluate is an
+    error for that file (exit 3), with OPA's findings for it still in the report."""
+    cases = [c for c in CASES if c["kind"] in ("insecure", "secure") and not c.get("config") and readable_input(CORPUS / c["synth"])]
+    files = [str(CORPUS / f) for c in cases for f in files_of(c)]
+    code = main(["check", "--format", "json", "--no-cache", *(a for f in files for a in ("--input", f))])
+    report = json.loads(capsys.readouterr().out)
+    errors = {Path(e["file"]).name for e in report["errors"]}
+    assert code == (3 if errors else 1) and report["summary"]["checkov"]["passed"] > 0
+    for case in cases:
+        for f in files_of(case):
+            found = [x for x in report["findings"] if Path(x.get("file", "")).name == f]
+            if case["kind"] == "insecure":
+                assert any(x["engine"] == "opa" for x in found), f"{f}: {case['what']}"
+            else:
+                assert found == [] and f not in errors, (f, found)
