@@ -157,8 +157,10 @@ def _check_tools(request: CheckRequest, *, app: bool) -> None:
         OpaEndpoint.parse(request.opa_url)
     if request.use_checkov:
         from eksiam.gate.checkov import find_checkov
+        from eksiam.gate.checkov.environment import default_scope
 
         find_checkov()
+        default_scope()
     if app:
         from eksiam.gate.terraform import find_provider_mirror
 

@@ -316,3 +316,9 @@ def test_import_existing_passes_the_default_gate(project, capsys, monkeypatch):
     assert code == 0 and report["findings"] == [], (err, report["findings"])
     node = json.loads((project / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
     assert node.get("import"), "the synthesized stack keeps its import block"
+
+
+def test_bad_checkov_scope_is_refused_before_any_work(synth_dir, monkeypatch, capsys):
+    monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "everything")
+    code, out, err = run_cli(["check", "--input", str(synth_dir / "stacks" / NODE_STACK / "cdk.tf.json")], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "EKSIAM_CHECKOV_SCOPE" in err and "opa" not in err
