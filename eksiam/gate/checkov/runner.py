@@ -118,7 +118,15 @@ def scan_files(
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
     results = {path: CheckovResult() for path in texts}
     cache = cache or Cache(enabled=False)
-    keys = {path: _cache_key(text, framework, options, (identities or {}).get(path)) for path, text in texts.items()}
+    common = _common_key_parts(framework, options)
+    keys = {
+        path: cache_key(CACHE_KIND, {
+            **common,
+            "input": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "identity": (identities or {}).get(path),
+        })
+        for path, text in texts.items()
+    }
     for path, key in keys.items():
         cached = result_from_json(cache.get(CACHE_KIND, key))
         if cached is not None:
@@ -172,16 +180,15 @@ def scan_files(
 CACHE_KIND = "checkov"
 
 
-def _cache_key(text: str, framework: str, options: CheckovOptions, identity: Mapping[str, Any] | None) -> str:
+def _common_key_parts(framework: str, options: CheckovOptions) -> dict[str, Any]:
+    """What every file's verdict in one run depends on besides the file: read once per run."""
     checks = options.external_checks_dir
-    return cache_key(CACHE_KIND, {
-        "input": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    return {
         "framework": framework,
         "checkov": _checkov_version(),
         "checks": tree_digest(checks, "*.py") if checks is not None else None,
         "options": dataclasses.asdict(replace(options, timeout=0.0, executable=None, external_checks_dir=None)),
-        "identity": identity,
-    })
+    }
 
 
 def _checkov_version() -> str:

@@ -32,7 +32,7 @@ from eksiam.config import Config
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate import limits
 from eksiam.gate.inputs import InputDocument
-from eksiam.gate.cache import Cache, cache_key, canonical, tree_digest
+from eksiam.gate.cache import Cache, cache_key, canonical
 from eksiam.gate.opa.decision import (
     ENGINE_NAME,
     DocumentDecision,
@@ -100,8 +100,11 @@ class OpaGate:
         policy_config: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         environ: Mapping[str, str] | None = None,
+        modules: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
+        # The policy set, when the caller has read it already (policy_modules of policy_dir).
+        self._modules = dict(modules) if modules is not None else None
         timeout = limits.opa_timeout(environ) if timeout is None else timeout
         self.policy_dir = Path(policy_dir)
         self.endpoint = OpaEndpoint.parse(opa_url) if opa_url else None
@@ -160,7 +163,7 @@ class OpaGate:
         self._call("list the loaded policies", client.get_policies_list)
 
     def _load_policies(self) -> None:
-        modules = policy_modules(self.policy_dir)
+        modules = self._modules if self._modules is not None else policy_modules(self.policy_dir)
         self._known_rules = known_rule_ids(self.policy_dir)
         client = self._require_client()
         if self.endpoint is not None:  # a server we started ourselves holds nothing stale
@@ -386,8 +389,17 @@ def run_opa(
         raise UsageError("nothing to check: pass at least one --input file")
     cache = cache if cache is not None and opa_url is None else Cache(enabled=False)
     config = merged_policy_config(policy_config)
-    policy_set = tree_digest(policy_dir, "**/*.rego")
-    keys = {d.path: _cache_key(d, policy_set, config) for d in documents}
+    # Read once: the cache key is the very set OPA is given.
+    modules = policy_modules(policy_dir)
+    common = {
+        "policy_set": hashlib.sha256(canonical(modules)).hexdigest(),
+        "config": config,
+        "engine": _engine_version(),
+    }
+    keys = {
+        d.path: cache_key(CACHE_KIND, {**common, "input": hashlib.sha256(canonical(d.data)).hexdigest(), "kind": str(d.kind)})
+        for d in documents
+    }
     decisions: dict[str, DocumentDecision] = {}
     for document in documents:
         stored = decision_from_json(cache.get(CACHE_KIND, keys[document.path]), document)
@@ -396,7 +408,7 @@ def run_opa(
     cached = len(decisions)
     missing = [d for d in documents if d.path not in decisions]
     if missing:
-        with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout) as gate:
+        with OpaGate(policy_dir, opa_url=opa_url, policy_config=policy_config, timeout=timeout, modules=modules) as gate:
             for decision in gate.check(missing).decisions:
                 decisions[decision.document.path] = decision
                 cache.put(CACHE_KIND, keys[decision.document.path], decision_to_json(decision))
@@ -404,16 +416,6 @@ def run_opa(
 
 
 CACHE_KIND = "opa"
-
-
-def _cache_key(document: InputDocument, policy_set: str, config: Mapping[str, Any]) -> str:
-    return cache_key(CACHE_KIND, {
-        "input": hashlib.sha256(canonical(document.data)).hexdigest(),
-        "kind": str(document.kind),
-        "policy_set": policy_set,
-        "config": config,
-        "engine": _engine_version(),
-    })
 
 
 def _engine_version() -> str:
