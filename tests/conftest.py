@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def synthesize_in_process(config, out_dir: Path) -> Path:
     """This project's app synthesized in the test process (one jsii start per session)."""
     build_app(config, out_dir).synth()
     return out_dir
+
+
+def assert_validates_offline(stack_dir: Path, workdir: Path, cli_config: Path) -> None:
+    """A synthesized stack passes `terraform init -backend=false` + `validate`, offline."""
+    from eksiam.gate.terraform import Terraform
+
+    shutil.copytree(stack_dir, workdir)
+    terraform = Terraform(workdir, cli_config)
+    terraform.init(backend=False)
+    result = terraform.validate()
+    assert result["valid"] is True, result["diagnostics"]
+    assert result["error_count"] == 0
 
 
 def write_project(directory: Path) -> Path:

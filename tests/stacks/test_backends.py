@@ -7,7 +7,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -16,9 +15,10 @@ import pytest
 from eksiam.cdk import App, AwsProvider, CloudBackend, NamedCloudWorkspace, TerraformStack
 from eksiam.cli import main
 from eksiam.config import BackendConfig, Config, load_config
-from eksiam.gate.terraform import Terraform, plan_stack
+from eksiam.gate.terraform import plan_stack
 from eksiam import EksConnectorAgentRole, EksNodeRole
 from stacks import CONNECTOR_STACK, NODE_STACK, build_app
+from tests.conftest import assert_validates_offline
 
 STACKS = (CONNECTOR_STACK, NODE_STACK)
 BACKENDS = {
@@ -105,13 +105,7 @@ def test_a_users_own_stack_sets_its_own_backend_beside_the_constructs(tmp_path):
 @pytest.mark.parametrize("form", sorted(BACKENDS))
 def test_terraform_init_without_backend_and_validate_offline(backend_synth, terraform_cli_config, tmp_path, form):
     for stack in STACKS:
-        workdir = tmp_path / stack
-        shutil.copytree(backend_synth[form] / "stacks" / stack, workdir)
-        terraform = Terraform(workdir, terraform_cli_config)
-        terraform.init(backend=False)
-        result = terraform.validate()
-        assert result["valid"] is True, result["diagnostics"]
-        assert result["error_count"] == 0
+        assert_validates_offline(backend_synth[form] / "stacks" / stack, tmp_path / stack, terraform_cli_config)
 
 
 @pytest.mark.integration

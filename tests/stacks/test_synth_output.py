@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from eksiam.cli import main
-from eksiam.gate.terraform import Terraform
 from stacks import CONNECTOR_STACK, NODE_STACK
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, assert_validates_offline
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -59,13 +57,7 @@ def test_unknown_flag_is_usage_error(capsys):
 @pytest.mark.integration
 @pytest.mark.parametrize("stack", [CONNECTOR_STACK, NODE_STACK])
 def test_terraform_init_and_validate_offline(synth_dir, terraform_cli_config, tmp_path, stack):
-    workdir = tmp_path / stack
-    shutil.copytree(synth_dir / "stacks" / stack, workdir)
-    terraform = Terraform(workdir, terraform_cli_config)
-    terraform.init(backend=False)
-    result = terraform.validate()
-    assert result["valid"] is True, result["diagnostics"]
-    assert result["error_count"] == 0
+    assert_validates_offline(synth_dir / "stacks" / stack, tmp_path / stack, terraform_cli_config)
 
 
 @pytest.mark.integration
