@@ -30,7 +30,6 @@ from eksiam.gate.rules_doc import (
     load_rules,
     main as rules_doc_main,
 )
-from rego_harness import load_engine
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CORPUS = FIXTURES / "realworld"
