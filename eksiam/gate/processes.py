@@ -32,6 +32,9 @@ GRACE_SECONDS = 5.0
 _lock = threading.RLock()
 _running: dict[int, subprocess.Popen[str]] = {}
 _stopping = threading.Event()
+# Which shutdown a watcher belongs to: after reset() a watcher of an earlier one must not signal
+# the tools of the next run.
+_shutdown_number = 0
 
 
 class Stopping(ToolError):
@@ -79,14 +82,18 @@ def terminate_all() -> None:
     escalates to SIGKILL after :data:`GRACE_SECONDS` and keeps ending any child process
     of the gate until the gate exits.
     """
+    global _shutdown_number
     with _lock:
         first = not _stopping.is_set()
+        if first:
+            _shutdown_number += 1
         _stopping.set()
         groups = list(_running)
+        shutdown = _shutdown_number
     for pgid in {*groups, *_child_groups()}:
         _signal_group(pgid, signal.SIGTERM)
     if first:
-        threading.Thread(target=_watch, name="eksiam-reaper", daemon=True).start()
+        threading.Thread(target=_watch, args=(shutdown,), name="eksiam-reaper", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -108,26 +115,28 @@ def reset() -> None:
 
     After a shutdown, whatever process group of a tool is still there is killed first.
     """
-    if _stopping.is_set():
-        with _lock:
-            groups = list(_running)
-        for pgid in {*groups, *_child_groups()}:
-            _kill_group(pgid)
-    _stopping.clear()
+    with _lock:
+        if _stopping.is_set():
+            for pgid in {*_running, *_child_groups()}:
+                _kill_group(pgid)
+        _stopping.clear()
 
 
 def stopping() -> bool:
     return _stopping.is_set()
 
 
-def _watch() -> None:
+def _watch(shutdown: int) -> None:
     deadline = time.monotonic() + GRACE_SECONDS
-    while _stopping.is_set():
+    while True:
         escalate = time.monotonic() >= deadline
+        # Checked and signalled under the lock that run() starts tools under, so a tool started
+        # after reset() is never taken for one of this shutdown's.
         with _lock:
-            groups = list(_running)
-        for pgid in {*groups, *_child_groups()}:
-            _signal_group(pgid, signal.SIGKILL if escalate else signal.SIGTERM)
+            if not _stopping.is_set() or shutdown != _shutdown_number:
+                return
+            for pgid in {*_running, *_child_groups()}:
+                _signal_group(pgid, signal.SIGKILL if escalate else signal.SIGTERM)
         time.sleep(0.1)
 
 

@@ -136,3 +136,12 @@ def test_no_tool_starts_once_the_gate_is_stopping(tmp_path):
     finally:
         processes.reset()
     assert processes.run(["true"], cwd=tmp_path, env=os.environ, timeout=10).returncode == 0
+
+
+def test_the_watcher_of_an_earlier_shutdown_leaves_the_next_run_alone(tmp_path):
+    # The watcher wakes every 0.1 s; tools started right after reset() give it many chances.
+    for _ in range(5):
+        processes.terminate_all()
+        processes.reset()
+        results = [processes.run(["sleep", "0.05"], cwd=tmp_path, env=os.environ, timeout=10) for _ in range(6)]
+        assert [r.returncode for r in results] == [0] * 6
