@@ -167,6 +167,21 @@ def test_ad_hoc_query_returns_bindings_or_nothing(server):
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_parameter")
 
 
+def test_server_started_with_a_policy_set_holds_it_as_opa_run_does():
+    policies = {"lib/names.rego": "package lib\nname := \"alice\"\n", "demo.rego": "package demo\nimport data.lib\nallow if input.user == lib.name\n"}
+    with EmbeddedOpaServer(policies) as server:
+        assert server.policies == policies
+        listed = api(server, "GET", "/v1/policies").json()["result"]
+        assert {p["id"]: p["raw"] for p in listed} == policies
+        assert api(server, "POST", "/v1/data/demo/allow", json={"input": {"user": "alice"}}).json() == {"result": True}
+
+
+def test_server_started_with_a_set_that_does_not_compile_holds_nothing():
+    with EmbeddedOpaServer({"bad.rego": "package bad\nx := undefined_function(1)\n"}) as server:
+        assert server.policies == {}
+        assert api(server, "GET", "/v1/policies").json() == {"result": []}
+
+
 def test_evaluation_error_is_a_500_with_the_location(server):
     api(server, "PUT", "/v1/policies/c.rego", data="package c\nv := 1 if input.a\nv := 2 if input.a\n")
     response = api(server, "POST", "/v1/data/c/v", json={"input": {"a": True}})
@@ -331,13 +346,17 @@ def test_compile_error_names_the_file_and_line(tmp_path):
         run_opa([load_input(COMPLIANT)], policy)
 
 
-def test_function_cycle_between_modules_is_named(tmp_path):
-    # Valid Rego when compiled together, but no module of the cycle can be uploaded first.
+def test_function_cycle_between_modules_loads_at_start_but_is_named_when_uploaded(tmp_path, monkeypatch):
+    # Valid Rego when compiled together, as the embedded engine loads the set at start (and
+    # `opa run` its files); over OPA's policy API no module of the cycle can be uploaded first.
     first = "package eksiam.lib.first\n\nimport data.eksiam.lib.second\n\nf(x) := x + 1\n\ng(x) := second.h(x)\n"
     second = "package eksiam.lib.second\n\nimport data.eksiam.lib.first\n\nh(x) := x * 2\n\nk(x) := first.f(x)\n"
     policy = policy_copy(tmp_path, {"lib/first.rego": first, "lib/second.rego": second})
-    with pytest.raises(ToolError, match=r"policy/lib/first\.rego, .*policy/lib/second\.rego depend on one another's functions"):
-        run_opa([load_input(COMPLIANT)], policy)
+    assert [f.rule for f in run_opa([load_input(RENAMED)], policy).findings] == ["EKSIAM-TEST-001"]
+    with EmbeddedOpaServer() as remote:
+        monkeypatch.setenv(TOKEN_ENV, remote.token)
+        with pytest.raises(ToolError, match=r"policy/lib/first\.rego, .*policy/lib/second\.rego depend on one another's functions"):
+            run_opa([load_input(COMPLIANT)], policy, opa_url=remote.url)
 
 
 def test_v0_rego_is_rejected_not_rewritten(tmp_path):

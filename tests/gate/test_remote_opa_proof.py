@@ -33,6 +33,7 @@ class FakeOpa:
     findings: list[dict[str, str]] = field(default_factory=list)
     stores_policies: bool = True
     policies: dict[str, str] = field(default_factory=dict)
+    uploads: list[str] = field(default_factory=list)
     decisions: int = 0
     url: str = ""
 
@@ -65,6 +66,7 @@ def fake_opa() -> Iterator[FakeOpa]:
         def do_PUT(self) -> None:  # noqa: N802
             body = self._body()
             if self.path.startswith("/v1/policies/"):
+                fake.uploads.append(unquote(self.path.removeprefix("/v1/policies/")))
                 if fake.stores_policies:
                     fake.policies[unquote(self.path.removeprefix("/v1/policies/"))] = body.decode()
                 return self._answer(200, {})
@@ -131,6 +133,19 @@ def test_a_server_that_does_not_keep_the_uploaded_policies_fails_closed(fake_opa
     assert code == 3 and out == ""
     assert "does not hold the policy" in one_line(err)
     assert fake_opa.decisions == 0  # refused before any input was sent
+
+
+def test_a_server_holding_the_policy_set_gets_no_upload_and_a_changed_module_is_replaced(fake_opa, capsys):
+    assert check(capsys, fake_opa.url)[0] == 0
+    uploaded = sorted(fake_opa.uploads)
+    assert uploaded and sorted(fake_opa.policies) == uploaded
+    fake_opa.uploads.clear()
+    assert check(capsys, fake_opa.url)[0] == 0
+    assert fake_opa.uploads == [] and fake_opa.decisions == 2  # not re-uploaded, still asked
+    changed = uploaded[0]
+    fake_opa.policies[changed] += "\n# edited by another client\n"
+    assert check(capsys, fake_opa.url)[0] == 0
+    assert fake_opa.uploads == [changed]
 
 
 def test_a_real_opa_by_url_passes_and_fails_as_the_embedded_one(capsys, monkeypatch):

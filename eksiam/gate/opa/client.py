@@ -20,6 +20,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -125,8 +126,9 @@ class OpaGate:
 
     def __enter__(self) -> "OpaGate":
         try:
-            self._connect()
-            self._load_policies()
+            modules = self._modules if self._modules is not None else policy_modules(self.policy_dir)
+            held = self._connect(modules)
+            self._load_policies(modules, held)
             self._load_config()
         except BaseException:
             self.__exit__(None, None, None)
@@ -137,42 +139,52 @@ class OpaGate:
         self._client = None
         self._stack.close()
 
-    def _connect(self) -> None:
+    def _connect(self, modules: Mapping[str, str]) -> dict[str, _HeldPolicy]:
+        """Open the client; return the modules the server holds already, by id."""
         client: OpaClient
         if self.endpoint is None:
-            server = self._stack.enter_context(_embedded_server())
+            # Started with the policy set, as `opa run --server policy/`: one compile, no upload.
+            server = self._stack.enter_context(_embedded_server(modules))
             self._url = server.url
             # Our own thread is not worth retrying, and no proxy can reach its loopback port.
-            client = _LoopbackOpaClient(
+            self._client = _LoopbackOpaClient(
                 host="127.0.0.1", port=server.port, token=server.token, timeout=self.timeout, retries=0
             )
-        else:
-            self._url = self.endpoint.url
-            client = OpaClient(
-                host=self.endpoint.host,
-                port=self.endpoint.port,
-                ssl=self.endpoint.tls,
-                token=self._token,
-                timeout=self.timeout,
-                retries=1,
-            )
+            self._stack.callback(self._client.close_connection)
+            return {policy_id: _HeldPolicy(raw) for policy_id, raw in server.policies.items()}
+        self._url = self.endpoint.url
+        client = OpaClient(
+            host=self.endpoint.host,
+            port=self.endpoint.port,
+            ssl=self.endpoint.tls,
+            token=self._token,
+            timeout=self.timeout,
+            retries=1,
+        )
         self._stack.callback(client.close_connection)
         self._client = client
-        # One authenticated request up front: an unreachable server or a rejected token is
-        # reported as such, not as a failure to upload the first policy.
-        self._call("list the loaded policies", client.get_policies_list)
+        # The first request: an unreachable server or a rejected token is reported as such,
+        # not as a failure to upload the first policy.
+        held: dict[str, _HeldPolicy] = self._call("list the loaded policies", lambda: _held_policies(client))
+        return held
 
-    def _load_policies(self) -> None:
-        modules = self._modules if self._modules is not None else policy_modules(self.policy_dir)
+    def _load_policies(self, modules: Mapping[str, str], held: Mapping[str, _HeldPolicy]) -> None:
+        """Upload what the server does not hold byte for byte; a server holding the whole set
+        (the embedded one, or an OPA server this gate loaded before) gets no upload at all."""
         self._known_rules = known_rule_ids(self.policy_dir)
         client = self._require_client()
-        if self.endpoint is not None:  # a server we started ourselves holds nothing stale
-            self._remove_stale_policies(client, set(modules))
+        self._remove_stale_policies(client, held, set(modules))
         # OPA compiles each upload against what is already loaded, so a rule calling a
         # lib function fails until the lib is in: modules go up after the packages they
         # import, and whatever still depends on a later module is retried in rounds until
         # nothing moves. (Every upload recompiles the whole set; a failed one costs two.)
-        pending = {policy_id: modules[policy_id] for policy_id in _upload_order(modules)}
+        upload = {
+            policy_id: modules[policy_id]
+            for policy_id in _upload_order(modules)
+            if policy_id not in held or held[policy_id].raw != modules[policy_id]
+        }
+        log.debug("OPA at %s holds %d of %d policy modules already", self._url, len(modules) - len(upload), len(modules))
+        pending = dict(upload)
         while pending:
             failures: dict[str, RegoParseError] = {}
             for policy_id, source in pending.items():
@@ -198,25 +210,23 @@ class OpaGate:
                 policy_id, error = next(iter(failures.items()))
                 raise self._policy_error(policy_id, error) from None
             pending = {policy_id: modules[policy_id] for policy_id in failures}
-        if self.endpoint is not None:
+        if self.endpoint is not None:  # what was just read back needs no second reading
             check_server_holds(
-                modules,
+                upload,
                 lambda policy_id: self._call(f"read back policy {policy_id}", lambda: client.get_policy(quote(policy_id, safe="/"))),
                 self._url,
             )
 
-    def _remove_stale_policies(self, client: OpaClient, current: set[str]) -> None:
+    def _remove_stale_policies(self, client: OpaClient, held: Mapping[str, _HeldPolicy], current: set[str]) -> None:
         """Delete modules of data.eksiam a previous run left on a long-lived OPA server.
 
         A rule file removed from policy/ would otherwise keep firing (or conflict) there.
         Only packages under data.eksiam are touched: the rest of the server is not ours.
         """
-        info = self._call("list the loaded policies", client.get_policies_info)
-        ours = f"{client.root_url}/data/eksiam"
         stale = [
             policy_id
-            for policy_id, details in info.items()
-            if policy_id not in current and (details["path"] == ours or details["path"].startswith(ours + "/"))
+            for policy_id, policy in held.items()
+            if policy_id not in current and (policy.package == "data.eksiam" or policy.package.startswith("data.eksiam."))
         ]
         for policy_id in stale:
             try:
@@ -350,7 +360,32 @@ ENGINE_INSTALL_HINT = (
 )
 
 
-def _embedded_server() -> "EmbeddedOpaServer":
+@dataclass(frozen=True)
+class _HeldPolicy:
+    """A module an OPA server holds: its source, and its package (``data.eksiam.rules``)."""
+
+    raw: str
+    package: str = ""
+
+
+def _held_policies(client: OpaClient) -> dict[str, _HeldPolicy]:
+    """Every module the server holds, from one ``GET /v1/policies`` (OPA lists each with its
+    source and AST). An entry of another shape is left out: it is then not held, and uploaded."""
+    response = client._session.get(f"{client.root_url}/policies", timeout=client.timeout)
+    response.raise_for_status()
+    listed = response.json().get("result")
+    held: dict[str, _HeldPolicy] = {}
+    for entry in listed if isinstance(listed, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("raw"), str):
+            continue
+        ast = entry.get("ast")
+        path = ast.get("package", {}).get("path") if isinstance(ast, dict) and isinstance(ast.get("package"), dict) else None
+        terms = [term.get("value") for term in path] if isinstance(path, list) and all(isinstance(t, dict) for t in path) else []
+        held[entry["id"]] = _HeldPolicy(entry["raw"], ".".join(str(term) for term in terms))
+    return held
+
+
+def _embedded_server(policies: Mapping[str, str]) -> "EmbeddedOpaServer":
     try:
         from eksiam.gate.opa.endpoint import EmbeddedOpaServer
     except ModuleNotFoundError as error:
@@ -359,7 +394,7 @@ def _embedded_server() -> "EmbeddedOpaServer":
         raise ToolError(
             f"the embedded OPA engine is not installed: {ENGINE_INSTALL_HINT}; or evaluate on an OPA server with --opa-url URL"
         ) from None
-    return EmbeddedOpaServer()
+    return EmbeddedOpaServer(policies)
 
 
 class _RejectedPolicy(Exception):

@@ -14,6 +14,7 @@ import logging
 import secrets
 import socket
 import threading
+from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -208,9 +209,13 @@ class EmbeddedOpaServer:
     policy that admits only its own random token, so nothing else on the machine can read
     or change what the gate evaluates. Use it as a context manager: the listening socket is
     open when ``__enter__`` returns, and on exit the server stops and the engine is closed.
+
+    ``policies`` (id -> Rego source) are loaded at start in one compile, as ``opa run --server``
+    loads the files it is given; :attr:`policies` says what the server holds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, policies: Mapping[str, str] | None = None) -> None:
+        self._initial_policies = dict(policies or {})
         self.token = secrets.token_urlsafe(32)
         self._store: _PolicyStore | None = None
         self._http: _OpaHttpServer | None = None
@@ -226,11 +231,18 @@ class EmbeddedOpaServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def policies(self) -> dict[str, str]:
+        """The modules the server holds now, by id."""
+        if self._store is None:
+            raise RuntimeError("the embedded OPA server is not running")
+        return self._store.policies
+
     def start(self) -> "EmbeddedOpaServer":
         if self._http is not None:
             return self
         try:
-            self._store = _PolicyStore()
+            self._store = _PolicyStore(self._initial_policies)
             # Binding and listening happen here, so the port accepts connections (queued in
             # the backlog) before the serving thread even starts: no readiness wait needed.
             self._http = _OpaHttpServer(self._store, self.token)

@@ -105,11 +105,22 @@ class _PolicyStore:
     swap it in only when it compiles.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, policies: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._modules: dict[str, _PolicyModule] = {}
         self._data: dict[str, Any] = {}
-        self._engine: OpaEngine | None = self._compile(self._modules, self._data)
+        self._engine: OpaEngine | None = None
+        if policies:
+            # As `opa run --server FILES`: the whole set compiled once. A set that does not
+            # compile is not loaded; uploaded one module at a time, it gets OPA's located errors.
+            initial = {policy_id: _PolicyModule(policy_id, raw) for policy_id, raw in policies.items()}
+            try:
+                self._engine = self._compile(initial, self._data)
+                self._modules = initial
+            except OpaError as error:
+                log.debug("embedded OPA: the initial policy set does not compile, starting empty: %s", error.message)
+        if self._engine is None:
+            self._engine = self._compile(self._modules, self._data)
         # Parses modules for the AST clients read; kept empty so parsing never recompiles
         # the policy set.
         self._parser: OpaEngine | None = OpaEngine()
@@ -179,6 +190,12 @@ class _PolicyStore:
                 raise _policy_not_found(policy_id)
             modules = {k: v for k, v in self._modules.items() if k != policy_id}
             self._swap(modules, self._data, "module(s)")
+
+    @property
+    def policies(self) -> dict[str, str]:
+        """Every module held, by id: its source."""
+        with self._lock:
+            return {policy_id: module.raw for policy_id, module in self._modules.items()}
 
     def get_policy(self, policy_id: str) -> dict[str, Any]:
         with self._lock:
