@@ -1,18 +1,22 @@
 """The mutation corpus on real plans: each edited stack is planned by the real terraform
 binary (offline, no credentials, as the gate plans), and `terraform show -json` of it is
-checked as a plan input and wrapped as an HCP Terraform policy input ({"plan": …})."""
+checked as a plan input and wrapped as an HCP Terraform policy input ({"plan": …}).
+
+The edited stacks are planned together, in one terraform run (plan_together.py), and the
+first of each kind is planned on its own too: the two plans must be the same."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
 
 from eksiam.errors import ToolError
 from eksiam.gate.terraform import PLAN_OVERRIDE, Terraform
 from mutations import HARMLESS, INSECURE, Mutation
+from plan_together import NotPlannableTogether, stack_plan, write_root
 from test_mutations import findings, hcp_expected, hcp_messages, mutated, package
 
 pytestmark = pytest.mark.integration
@@ -20,42 +24,86 @@ pytestmark = pytest.mark.integration
 PLANNABLE = [m for m in INSECURE + HARMLESS if m.plannable]
 
 
-def write_stack(workdir, stack: dict) -> None:
+def plannable(stack: dict) -> dict:
     # A resource type whose last block a mutation removed is an empty object, which
-    # Terraform's JSON syntax rejects ("Missing block label"): leave the type out.
-    stack = {**stack, "resource": {t: blocks for t, blocks in stack.get("resource", {}).items() if blocks}}
-    workdir.mkdir(parents=True, exist_ok=True)
+    # Terraform's JSON syntax rejects ("Missing block label"): leave the type out. Import
+    # blocks are left out as the gate's plan leaves them out (eksiam.gate.terraform.plan_stack).
+    resources = {t: blocks for t, blocks in stack.get("resource", {}).items() if blocks}
+    return {**{k: v for k, v in stack.items() if k != "import"}, "resource": resources}
+
+
+def plan_alone(workdir, stack: dict, cli_config) -> dict:
+    """``terraform show -json`` of ``stack`` planned on its own, as the gate plans it."""
+    workdir.mkdir(parents=True)
     (workdir / "cdk.tf.json").write_text(json.dumps(stack))
     (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE))
+    terraform = Terraform(workdir, cli_config)
+    terraform.init()
+    return terraform.plan_json()
+
+
+@dataclass(frozen=True)
+class RealPlans:
+    by_mutation: dict[str, dict | str]
+    together: bool  # planned in one terraform run, or each on its own
 
 
 @pytest.fixture(scope="session")
-def real_plans(synthesized, terraform_cli_config, tmp_path_factory) -> dict[str, dict | str]:
-    """Every plannable mutation planned once: name -> plan JSON (or terraform's error)."""
+def real_plans(synthesized, terraform_cli_config, tmp_path_factory) -> RealPlans:
+    """Every plannable mutation planned: name -> plan JSON (or terraform's error).
+
+    All of them in one terraform run (plan_together). Should that run fail, each is planned on
+    its own, so that the failure is the failing mutation's alone.
+    """
     root = tmp_path_factory.mktemp("mutation-plans")
-    # One `terraform init`; every case reuses its provider installation.
-    base = root / "_base"
-    write_stack(base, next(iter(synthesized.values())))
-    Terraform(base, terraform_cli_config).init()
+    stacks = {m.name: plannable(mutated(synthesized, m)) for m in PLANNABLE}
+    try:
+        modules = write_root(root / "together", stacks, PLAN_OVERRIDE)
+        terraform = Terraform(root / "together", terraform_cli_config)
+        terraform.init()
+        combined = terraform.plan_json()
+    except (NotPlannableTogether, ToolError):
+        def alone(name: str) -> tuple[str, dict | str]:
+            try:
+                return name, plan_alone(root / name, stacks[name], terraform_cli_config)
+            except ToolError as error:
+                return name, str(error)
 
-    def plan(mutation: Mutation) -> tuple[str, dict | str]:
-        workdir = root / mutation.name
-        write_stack(workdir, mutated(synthesized, mutation))
-        (workdir / ".terraform").symlink_to(base / ".terraform")
-        shutil.copy(base / ".terraform.lock.hcl", workdir / ".terraform.lock.hcl")
-        try:
-            return mutation.name, Terraform(workdir, terraform_cli_config).plan_json()
-        except ToolError as error:
-            return mutation.name, str(error)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(plan, PLANNABLE))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return RealPlans(dict(pool.map(alone, stacks)), together=False)
+    return RealPlans({name: stack_plan(combined, module) for name, module in modules.items()}, together=True)
 
 
-def real_plan(real_plans, mutation: Mutation) -> dict:
-    plan = real_plans[mutation.name]
+def comparable(plan: dict) -> dict:
+    """A plan without what differs between two plans of one configuration: the time it was
+    made, and the order of relevant_attributes (a set, which terraform lists in any order)."""
+    relevant = sorted(plan.get("relevant_attributes", []), key=lambda a: json.dumps(a, sort_keys=True))
+    return {**{k: v for k, v in plan.items() if k != "timestamp"}, "relevant_attributes": relevant}
+
+
+def real_plan(real_plans: RealPlans, mutation: Mutation) -> dict:
+    plan = real_plans.by_mutation[mutation.name]
     assert isinstance(plan, dict), f"terraform could not plan {mutation.name}: {plan}"
     return plan
+
+
+@pytest.mark.parametrize("kind", ["insecure", "harmless"])
+def test_a_mutation_planned_with_the_others_has_the_plan_it_has_alone(real_plans, synthesized, terraform_cli_config, tmp_path, kind):
+    mutation = next(m for m in (INSECURE if kind == "insecure" else HARMLESS) if m.plannable)
+    assert real_plans.together, "the corpus could not be planned in one terraform run"
+    alone = plan_alone(tmp_path / "alone", plannable(mutated(synthesized, mutation)), terraform_cli_config)
+    assert comparable(real_plan(real_plans, mutation)) == comparable(alone)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda stack: stack.update(provider={"aws": [{"region": "eu-west-1"}]}),
+    lambda stack: stack["terraform"]["required_providers"]["aws"].update(version="5.99.0"),
+], ids=["own provider settings", "other provider version"])
+def test_a_stack_planned_otherwise_alone_is_not_planned_together(synthesized, tmp_path, edit):
+    stacks = {name: json.loads(json.dumps(stack)) for name, stack in synthesized.items()}
+    edit(stacks[next(iter(stacks))])
+    with pytest.raises(NotPlannableTogether):
+        write_root(tmp_path, dict(reversed(stacks.items())), PLAN_OVERRIDE)
 
 
 def test_corpus_is_mostly_plannable():
