@@ -29,8 +29,14 @@ def project_copy(tmp_path):
     return tmp_path
 
 
+# The copy links the repository's own .venv and node_modules: should their install stamps be
+# older than pyproject.toml here, make would reinstall into them from this temporary copy, and
+# the venv's scripts would then point into a directory that is about to be deleted.
+KEEP_INSTALLS = ("-o", ".venv/.installed", "-o", "node_modules/.installed")
+
+
 def make(target: str, cwd, env) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", target], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(["make", *KEEP_INSTALLS, target], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_make_deploy_then_destroy(project_copy, aws_env):
