@@ -17,8 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager as ContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
@@ -120,11 +119,32 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
-        report = _evaluate(documents, config, request, waivers, progress, {}, limits)
+        frameworks = _checkov_frameworks(documents)
+        with _checkov_ahead(request, config, limits, len(frameworks)):
+            report = _evaluate(documents, config, request, waivers, progress, {}, limits)
     else:
         report = _check_app(config, request, waivers, progress, limits)
     progress.total()
     return report
+
+
+def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count: int) -> ContextManager[None]:
+    """``count`` checkov processes importing checkov while the run goes on, each to take on one
+    framework's inputs (eksiam.gate.checkov.warm)."""
+    if not request.use_checkov:
+        return nullcontext()
+    from eksiam.gate.checkov import find_checkov
+    from eksiam.gate.checkov.environment import CheckovOptions, options_from_policy_config
+    from eksiam.gate.checkov.warm import warm_checkov
+
+    options = options_from_policy_config(config.to_policy_data(), CheckovOptions(timeout=limits.checkov_timeout))
+    return warm_checkov(find_checkov(options.executable), options, count)
+
+
+def _checkov_frameworks(documents: Iterable[InputDocument]) -> set[str]:
+    from eksiam.gate.checkov.runner import FRAMEWORK_BY_KIND
+
+    return {FRAMEWORK_BY_KIND[str(d.kind)] for d in documents if str(d.kind) in FRAMEWORK_BY_KIND}
 
 
 def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
@@ -182,22 +202,25 @@ def _check_app(
     run never reads what another run (or an editor) wrote there.
     """
     from eksiam.gate.cdktf_app import CdktfProject, staged_synth
-    from eksiam.gate.terraform import plan_stack, write_cli_config
+    from eksiam.gate.terraform import plan_stacks, write_cli_config
 
     project = CdktfProject.find(Path.cwd(), app=request.app, output=request.out_dir)
     with ExitStack() as cleanup:
         # This run's own plan directories; made first, so an unwritable directory costs no synth.
         cli_config = write_cli_config(_state_dir())
         run_dir = _run_dir(cleanup)
+        # checkov for the synthesized stacks imports beside the synth, on the core the app
+        # leaves idle; the one for the plans beside terraform. (Both beside the synth would
+        # slow it by a third, which a rerun that finds every verdict cached pays for nothing.)
+        cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         staged = progress.run(
             f"synth `{project.app}`",
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
         )
         stack_files = staged.stack_files
-        # The stacks are independent: plan them side by side (terraform is mostly waiting).
+        cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
-            with ThreadPoolExecutor(max_workers=len(stack_files)) as pool:
-                planned = list(pool.map(lambda f: plan_stack(f, run_dir / "plan", cli_config, request.cache), stack_files))
+            planned = plan_stacks(stack_files, run_dir / "plan", cli_config, request.cache)
         plan_files = [plan_file for plan_file, _ in planned]
         cached_plans = sum(cached for _, cached in planned)
         if cached_plans:

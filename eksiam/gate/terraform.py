@@ -18,7 +18,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,43 +178,112 @@ def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path, cache: Ca
     a plan stored under the same stack, override, CLI config, terraform binary and provider
     mirror is used instead of planning again. Returns the plan file and whether it was cached.
     """
-    stack_name = stack_file.parent.name
-    workdir = scratch_root / stack_name
+    return plan_stacks([stack_file], scratch_root, cli_config, cache)[0]
+
+
+def plan_stacks(
+    stack_files: Sequence[Path], scratch_root: Path, cli_config: Path, cache: Cache | None = None
+) -> list[tuple[Path, bool]]:
+    """:func:`plan_stack` of each stack, in order; the stacks not cached in one terraform run
+    when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each."""
+    cache = cache or Cache(enabled=False)
+    desired = {stack_file: _desired(stack_file) for stack_file in stack_files}
+    common = _plan_key_parts(cli_config)
+    keys = {f: cache_key(CACHE_KIND, {**common, "stack": hashlib.sha256(canonical(d)).hexdigest()}) for f, d in desired.items()}
+    plans: dict[Path, dict[str, Any]] = {}
+    for stack_file in stack_files:
+        stored = cache.get(CACHE_KIND, keys[stack_file])
+        if isinstance(stored, dict) and "format_version" in stored:
+            plans[stack_file] = stored
+    cached = set(plans)
+    missing = [f for f in stack_files if f not in plans]
+    if missing:
+        planned = _plan_together(missing, desired, scratch_root, cli_config) if len(missing) > 1 else None
+        if planned is None:
+            # The stacks are independent: plan them side by side (terraform is mostly waiting).
+            with ThreadPoolExecutor(max_workers=min(len(missing), 4)) as pool:
+                planned = dict(zip(missing, pool.map(lambda f: _plan_alone(f, desired[f], scratch_root, cli_config), missing)))
+        for stack_file, plan in planned.items():
+            cache.put(CACHE_KIND, keys[stack_file], plan)
+            plans[stack_file] = plan
+    return [(_write_plan(scratch_root / f.parent.name, plans[f]), f in cached) for f in stack_files]
+
+
+def _desired(stack_file: Path) -> Any:
+    """The stack as the gate plans it: without its import blocks."""
     try:
         stack = json.loads(stack_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise UsageError(f"cannot read {stack_file}: {error}: synthesize the stack again") from None
-    desired = {key: value for key, value in stack.items() if key != "import"} if isinstance(stack, dict) else stack
-    cache = cache or Cache(enabled=False)
-    key = cache_key(CACHE_KIND, {
-        "stack": hashlib.sha256(canonical(desired)).hexdigest(),
+    return {key: value for key, value in stack.items() if key != "import"} if isinstance(stack, dict) else stack
+
+
+def _plan_key_parts(cli_config: Path) -> dict[str, Any]:
+    """What a plan depends on besides its stack."""
+    return {
         "override": PLAN_OVERRIDE,
         "cli_config": cli_config.read_text(encoding="utf-8") if cli_config.is_file() else "",
         "terraform": _tool_identity(shutil.which("terraform")),
         "mirror": _mirror_identity(find_provider_mirror()),
-    })
-    plan = cache.get(CACHE_KIND, key)
-    cached = isinstance(plan, dict) and "format_version" in plan
+    }
+
+
+def _plan_alone(stack_file: Path, desired: Any, scratch_root: Path, cli_config: Path) -> dict[str, Any]:
+    workdir = scratch_root / stack_file.parent.name
+    _write_files(workdir, {"cdk.tf.json": desired, "eksiam_plan_override.tf.json": PLAN_OVERRIDE})
+    terraform = Terraform(workdir, cli_config)
+    terraform.init()
+    return terraform.plan_json()
+
+
+def _plan_together(
+    stack_files: Sequence[Path], desired: Mapping[Path, Any], scratch_root: Path, cli_config: Path
+) -> dict[Path, dict[str, Any]] | None:
+    """Each stack's plan out of one terraform run; None when the stacks cannot share one, or it
+    fails (each stack is then planned on its own, which names the one terraform rejects)."""
+    from eksiam.gate.plan_together import NotPlannableTogether, plannable_together, stack_plan, write_root
+
+    by_name = {f.parent.name: desired[f] for f in stack_files}
+    if len(by_name) != len(stack_files) or not plannable_together(by_name):
+        return None
+    root = scratch_root / ".together"
+    try:
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        modules = write_root(root, by_name, PLAN_OVERRIDE)
+    except NotPlannableTogether:
+        return None
+    except OSError as error:
+        raise UsageError(f"cannot write {error.filename or root}: {error.strerror or error}: run where you may write") from None
+    terraform = Terraform(root, cli_config)
+    try:
+        terraform.init()
+        combined = terraform.plan_json()
+    except ToolError:
+        return None
+    return {f: stack_plan(combined, modules[f.parent.name]) for f in stack_files}
+
+
+def _write_files(workdir: Path, documents: Mapping[str, Any]) -> None:
     try:
         workdir.mkdir(parents=True, exist_ok=True)
-        if not cached:
-            for stale in ("plan.tfstate", "plan.tfplan"):
-                (workdir / stale).unlink(missing_ok=True)
-            (workdir / "cdk.tf.json").write_text(json.dumps(desired))
-            (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE, indent=2))
+        for stale in ("plan.tfstate", "plan.tfplan"):
+            (workdir / stale).unlink(missing_ok=True)
+        for name, document in documents.items():
+            (workdir / name).write_text(json.dumps(document))
     except OSError as error:
         raise UsageError(f"cannot write {error.filename or workdir}: {error.strerror or error}: run where you may write") from None
-    if not cached:
-        terraform = Terraform(workdir, cli_config)
-        terraform.init()
-        plan = terraform.plan_json()
-        cache.put(CACHE_KIND, key, plan)
+
+
+def _write_plan(workdir: Path, plan: Mapping[str, Any]) -> Path:
     plan_file = workdir / "plan.json"
     try:
+        workdir.mkdir(parents=True, exist_ok=True)
         plan_file.write_text(json.dumps(plan, indent=2, sort_keys=True))
     except OSError as error:
         raise UsageError(f"cannot write {plan_file}: {error.strerror or error}: free some space or run where you may write") from None
-    return plan_file, cached
+    return plan_file
 
 
 CACHE_KIND = "plan"

@@ -2,7 +2,7 @@
 binary (offline, no credentials, as the gate plans), and `terraform show -json` of it is
 checked as a plan input and wrapped as an HCP Terraform policy input ({"plan": …}).
 
-The edited stacks are planned together, in one terraform run (plan_together.py), and the
+The edited stacks are planned together, in one terraform run (eksiam.gate.plan_together), and the
 first of each kind is planned on its own too: the two plans must be the same."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pytest
 
 from eksiam.errors import ToolError
+from eksiam.gate.plan_together import NotPlannableTogether, stack_plan, write_root
 from eksiam.gate.terraform import PLAN_OVERRIDE, Terraform
 from mutations import HARMLESS, INSECURE, Mutation
-from plan_together import NotPlannableTogether, stack_plan, write_root
 from test_mutations import findings, hcp_expected, hcp_messages, mutated, package
 
 pytestmark = pytest.mark.integration

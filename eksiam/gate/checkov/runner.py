@@ -37,6 +37,7 @@ from eksiam.gate.checkov.parser import (
     result_to_json,
     split_by_file,
 )
+from eksiam.gate.checkov import warm
 from eksiam.gate.checkov.target import write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
@@ -283,15 +284,21 @@ _FAILED_COPY = re.compile(r"/(?P<index>\d+)/(?:cdk\.tf|plan)\.json\b")
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
+    # One started ahead of the inputs (eksiam.gate.checkov.warm) when there is one, else a new one.
+    waiting = warm.take(command, cwd, env)
+    if waiting is not None:
+        process, job = waiting
+    else:
+        job = None
+        try:
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, start_new_session=True,
+            )
+        except OSError as error:
+            raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
     try:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, start_new_session=True,
-        )
-    except OSError as error:
-        raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(input=job, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise ToolError(
