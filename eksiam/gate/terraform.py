@@ -241,16 +241,14 @@ def _plan_together(
 ) -> dict[Path, dict[str, Any]] | None:
     """Each stack's plan out of one terraform run; None when the stacks cannot share one, or it
     fails (each stack is then planned on its own, which names the one terraform rejects)."""
-    from eksiam.gate.plan_together import NotPlannableTogether, plannable_together, stack_plan, write_root
+    from eksiam.gate.plan_together import NotPlannableTogether, stack_plan, write_root
 
     by_name = {f.parent.name: desired[f] for f in stack_files}
-    if len(by_name) != len(stack_files) or not plannable_together(by_name):
+    if len(by_name) != len(stack_files):
         return None
     root = scratch_root / ".together"
     try:
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
+        shutil.rmtree(root, ignore_errors=True)
         modules = write_root(root, by_name, PLAN_OVERRIDE)
     except NotPlannableTogether:
         return None
@@ -260,6 +258,8 @@ def _plan_together(
     try:
         terraform.init()
         combined = terraform.plan_json()
+    except processes.Stopping:
+        raise
     except ToolError:
         return None
     return {f: stack_plan(combined, modules[f.parent.name]) for f in stack_files}

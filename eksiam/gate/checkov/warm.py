@@ -48,8 +48,6 @@ sys.exit(Checkov(argv=job["args"]).run())  # its default argv is bound when chec
 # its own, removed with it: one killed while it imports leaves nothing in the user's.
 _NOT_SETTINGS = ("HOME", "TMPDIR", IDENTITY_ENV)
 
-_NICENESS = 0
-
 _lock = threading.Lock()
 _waiting: list[tuple[Path, dict[str, str], subprocess.Popen[str]]] = []
 
@@ -74,10 +72,6 @@ def warm_checkov(executable: Path, options: CheckovOptions, count: int) -> Itera
                 except OSError:
                     break  # checkov then starts cold, and says why if it cannot
                 started.append(process)
-                # Below the run's own work: it imports on a core the synth and plan leave idle,
-                # and costs a run that finds every verdict cached next to nothing.
-                with contextlib.suppress(OSError):
-                    os.setpriority(os.PRIO_PROCESS, process.pid, _NICENESS)
                 with _lock:
                     _waiting.append((executable, _comparable(env), process))
             yield
@@ -85,7 +79,7 @@ def warm_checkov(executable: Path, options: CheckovOptions, count: int) -> Itera
             with _lock:
                 _waiting[:] = [entry for entry in _waiting if entry[2] not in started]
             for process in started:
-                if process.returncode is None and process.poll() is None:
+                if process.poll() is None:  # waiting still, or a job cut short by an error
                     _kill(process)
 
 
