@@ -52,7 +52,7 @@ wheel: $(PY_STAMP)
 
 test: setup
 	@$(VENV)/bin/mypy
-	@$(VENV)/bin/python -m pytest -n auto
+	@$(VENV)/bin/python -m pytest -n auto --dist loadgroup
 
 # An account that already has the connector's service-linked role keeps it (stacks/account.py).
 deploy: setup

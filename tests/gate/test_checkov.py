@@ -25,7 +25,8 @@ from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, pars
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import Severity
 
-pytestmark = pytest.mark.integration
+# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("checkov-fixtures")]
 
 CHECKOV = Path(sys.executable).parent / "checkov"
 MIRROR = Path("/opt/tf-plugins")

@@ -16,7 +16,8 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.integration
+# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
 
 USER_STACK = '''
 # eksiam first: it keeps the AWS provider bindings lazy (seconds, not ~20 s, per synth).

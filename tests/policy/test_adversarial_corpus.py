@@ -15,6 +15,9 @@ from eksiam.cli import main
 from eksiam.errors import UsageError
 from eksiam.gate.inputs import load_input
 
+# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("adversarial-corpus")
+
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "adversarial"
 CASES = json.loads((CORPUS / "manifest.json").read_text())
 

@@ -31,6 +31,9 @@ from eksiam.gate.rules_doc import (
     main as rules_doc_main,
 )
 
+# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("hcp-policy-set")
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CORPUS = FIXTURES / "realworld"
 CASES = json.loads((CORPUS / "manifest.json").read_text())

@@ -19,7 +19,8 @@ from eksiam.gate.terraform import PLAN_OVERRIDE, Terraform
 from mutations import HARMLESS, INSECURE, Mutation
 from test_mutations import findings, hcp_expected, hcp_messages, mutated, package
 
-pytestmark = pytest.mark.integration
+# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("mutation-plans")]
 
 PLANNABLE = [m for m in INSECURE + HARMLESS if m.plannable]
 
