@@ -8,6 +8,8 @@ The gate's plan must not need cloud credentials. Each stack is copied into a scr
 directory with a ``*_override.tf.json`` that gives the AWS provider static dummy keys and skips
 every credential, account and region look-up, and a fresh local state, so the plan is the
 plan of a first deploy and no API call is made. The synthesized output itself stays pristine.
+An app's stacks are planned in one terraform run when a module plans each exactly as a root
+would (:mod:`eksiam.gate.plan_together`), else each in its own, side by side.
 """
 
 from __future__ import annotations
