@@ -27,6 +27,8 @@ from typing import Any
 OUTPUT_SEPARATOR = "__"
 # What a stack may hold to be planned as a module: its plan's layout is then that of a root.
 ALLOWED_BLOCKS = frozenset({"//", "terraform", "provider", "resource", "data", "locals", "output"})
+# An output the root re-exports as it is (an ephemeral one, allowed only in a module, is not).
+OUTPUT_SETTINGS = frozenset({"//", "value", "description", "sensitive", "depends_on", "precondition"})
 # A module keeps these of its terraform block; the backend (or cloud) is the root's.
 MODULE_SETTINGS = ("required_providers", "required_version")
 
@@ -56,6 +58,9 @@ def refusal(stack: Mapping[str, Any]) -> str | None:
     text = json.dumps(stack)
     if any(reference in text for reference in ("path.module", "path.root", "path.cwd")):
         return "it refers to its own directory (path.*)"
+    outputs = stack.get("output", {})
+    if not isinstance(outputs, dict) or any(not isinstance(o, dict) or set(o) - OUTPUT_SETTINGS for o in outputs.values()):
+        return "it has outputs a root module re-exporting them would change (ephemeral, say)"
     resources = stack.get("resource")
     if not isinstance(resources, dict) or not any(resources.values()):
         return "it has no resource"
@@ -98,7 +103,7 @@ def write_root(root: Path, stacks: Mapping[str, Mapping[str, Any]], override: Ma
         for output, block in (stack.get("output") or {}).items():
             outputs[f"{module}{OUTPUT_SEPARATOR}{output}"] = {
                 "value": f"${{module.{module}.{output}}}",
-                "sensitive": bool(block.get("sensitive", False)),
+                "sensitive": block.get("sensitive", False),  # as the stack says it; terraform reads both alike
             }
     root_terraform = {k: v for k, v in (first.get("terraform") or {}).items() if k == "required_providers"}
     main = {

@@ -81,7 +81,8 @@ def test_the_synthesized_stacks_can_be_planned_together(synthesized):
     (lambda s: s["resource"]["aws_iam_role"]["node_role"].update(description="${path.module}"), "own directory"),
     (lambda s: s.update(resource={}), "no resource"),
     (lambda s: s["terraform"].update(experiments=["x"]), "settings a module cannot have"),
-], ids=["variable", "module", "aliased provider", "other provider", "path.module", "no resource", "experiments"])
+    (lambda s: s["output"].update(token={"value": "x", "ephemeral": True}), "ephemeral"),
+], ids=["variable", "module", "aliased provider", "other provider", "path.module", "no resource", "experiments", "ephemeral output"])
 def test_what_a_module_would_plan_otherwise_is_refused(synthesized, edit, reason):
     stack = copy.deepcopy(synthesized[NODE_STACK])
     edit(stack)
