@@ -48,6 +48,18 @@ def assert_validates_offline(stack_dir: Path, workdir: Path, cli_config: Path) -
     assert result["error_count"] == 0
 
 
+def comparable_plan(plan: dict) -> dict:
+    """A plan without what differs between two plans of one configuration: the time it was
+    made, and the order of relevant_attributes (a set, which terraform lists in any order)."""
+    relevant = sorted(plan.get("relevant_attributes", []), key=lambda a: json.dumps(a, sort_keys=True))
+    return {**{k: v for k, v in plan.items() if k != "timestamp"}, "relevant_attributes": relevant}
+
+
+def planned_together(scratch: Path) -> bool:
+    """Whether plan_stacks planned into ``scratch`` in one terraform run that made its plan."""
+    return (scratch / ".together" / "plan.tfplan").is_file()
+
+
 def write_project(directory: Path) -> Path:
     """A cdktf project in ``directory`` whose app is this repository's ``main.py``."""
     app = f"{sys.executable} {PROJECT_ROOT / 'main.py'}"

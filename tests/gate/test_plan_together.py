@@ -13,6 +13,7 @@ from eksiam.errors import ToolError
 from eksiam.gate.plan_together import plannable_together, refusal
 from eksiam.gate.terraform import plan_stacks
 from stacks import CONNECTOR_STACK, NODE_STACK
+from tests.conftest import comparable_plan, planned_together
 
 pytestmark = pytest.mark.integration
 
@@ -26,12 +27,8 @@ def write_stacks(root: Path, stacks: dict[str, dict]) -> list[Path]:
     return files
 
 
-def comparable(plan_file: Path) -> dict:
-    """A plan without its time and with relevant_attributes (a set) in one order."""
-    plan = json.loads(plan_file.read_text())
-    plan.pop("timestamp")
-    plan["relevant_attributes"] = sorted(plan.get("relevant_attributes", []), key=lambda a: json.dumps(a, sort_keys=True))
-    return plan
+def read(plan_file: Path) -> dict:
+    return comparable_plan(json.loads(plan_file.read_text()))
 
 
 def test_stacks_planned_together_have_the_plans_they_have_alone(synthesized, terraform_cli_config, tmp_path):
@@ -41,10 +38,10 @@ def test_stacks_planned_together_have_the_plans_they_have_alone(synthesized, ter
         stack["provider"] = {"aws": [{"region": "eu-west-1", "default_tags": [{"tags": {"team": "platform"}}]}]}
     files = write_stacks(tmp_path / "out", stacks)
     together = plan_stacks(files, tmp_path / "together", terraform_cli_config)
-    assert (tmp_path / "together" / ".together").is_dir(), "planned in one terraform run"
+    assert planned_together(tmp_path / "together")
     for stack_file, (plan_file, cached) in zip(files, together):
         alone, _ = plan_stacks([stack_file], tmp_path / "alone", terraform_cli_config)[0]
-        assert not cached and comparable(plan_file) == comparable(alone), stack_file.parent.name
+        assert not cached and read(plan_file) == read(alone), stack_file.parent.name
     node_plan = json.loads(together[[f.parent.name for f in files].index(NODE_STACK)][0].read_text())
     role = next(r for r in node_plan["resource_changes"] if r["type"] == "aws_iam_role")
     assert role["change"]["after"]["tags_all"] == {"team": "platform", "eksiam:role": "node"}
@@ -56,7 +53,7 @@ def test_stacks_configuring_the_provider_differently_are_planned_one_by_one(synt
     assert not plannable_together(stacks)
     files = write_stacks(tmp_path / "out", stacks)
     planned = plan_stacks(files, tmp_path / "plans", terraform_cli_config)
-    assert not (tmp_path / "plans" / ".together").exists()
+    assert not planned_together(tmp_path / "plans") and not (tmp_path / "plans" / ".together").exists()
     assert [json.loads(p.read_text())["resource_changes"] != [] for p, _ in planned] == [True, True]
 
 

@@ -2,22 +2,24 @@
 binary (offline, no credentials, as the gate plans), and `terraform show -json` of it is
 checked as a plan input and wrapped as an HCP Terraform policy input ({"plan": …}).
 
-The edited stacks are planned together, in one terraform run (eksiam.gate.plan_together), and the
-first of each kind is planned on its own too: the two plans must be the same."""
+The edited stacks are planned together, in one terraform run (the gate's plan_stacks), and
+the first of each kind is planned on its own too: the two plans must be the same."""
 
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from eksiam.errors import ToolError
-from eksiam.gate.plan_together import NotPlannableTogether, stack_plan, write_root
-from eksiam.gate.terraform import PLAN_OVERRIDE, Terraform
+from eksiam.gate.plan_together import NotPlannableTogether, write_root
+from eksiam.gate.terraform import PLAN_OVERRIDE, plan_stacks
 from mutations import HARMLESS, INSECURE, Mutation
 from test_mutations import findings, hcp_expected, hcp_messages, mutated, package
+from tests.conftest import comparable_plan, planned_together
 
 # One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("mutation-plans")]
@@ -27,20 +29,22 @@ PLANNABLE = [m for m in INSECURE + HARMLESS if m.plannable]
 
 def plannable(stack: dict) -> dict:
     # A resource type whose last block a mutation removed is an empty object, which
-    # Terraform's JSON syntax rejects ("Missing block label"): leave the type out. Import
-    # blocks are left out as the gate's plan leaves them out (eksiam.gate.terraform.plan_stack).
-    resources = {t: blocks for t, blocks in stack.get("resource", {}).items() if blocks}
-    return {**{k: v for k, v in stack.items() if k != "import"}, "resource": resources}
+    # Terraform's JSON syntax rejects ("Missing block label"): leave the type out.
+    return {**stack, "resource": {t: blocks for t, blocks in stack.get("resource", {}).items() if blocks}}
 
 
-def plan_alone(workdir, stack: dict, cli_config) -> dict:
-    """``terraform show -json`` of ``stack`` planned on its own, as the gate plans it."""
-    workdir.mkdir(parents=True)
-    (workdir / "cdk.tf.json").write_text(json.dumps(stack))
-    (workdir / "eksiam_plan_override.tf.json").write_text(json.dumps(PLAN_OVERRIDE))
-    terraform = Terraform(workdir, cli_config)
-    terraform.init()
-    return terraform.plan_json()
+def write_stack(root: Path, name: str, stack: dict) -> Path:
+    """``stack`` as a synthesized stack directory of its own: the file the gate plans."""
+    (root / name).mkdir(parents=True)
+    stack_file = root / name / "cdk.tf.json"
+    stack_file.write_text(json.dumps(stack))
+    return stack_file
+
+
+def plan_alone(stack_file: Path, scratch: Path, cli_config) -> dict:
+    """``terraform show -json`` of one stack planned on its own, as the gate plans it."""
+    [(plan_file, _)] = plan_stacks([stack_file], scratch, cli_config)
+    return json.loads(plan_file.read_text())
 
 
 @dataclass(frozen=True)
@@ -53,33 +57,24 @@ class RealPlans:
 def real_plans(synthesized, terraform_cli_config, tmp_path_factory) -> RealPlans:
     """Every plannable mutation planned: name -> plan JSON (or terraform's error).
 
-    All of them in one terraform run (plan_together). Should that run fail, each is planned on
-    its own, so that the failure is the failing mutation's alone.
+    All of them by the gate's own plan_stacks, in one terraform run. Should that fail, each
+    is planned on its own, so that a failure is the failing mutation's alone.
     """
     root = tmp_path_factory.mktemp("mutation-plans")
-    stacks = {m.name: plannable(mutated(synthesized, m)) for m in PLANNABLE}
+    files = {m.name: write_stack(root / "stacks", m.name, plannable(mutated(synthesized, m))) for m in PLANNABLE}
     try:
-        modules = write_root(root / "together", stacks, PLAN_OVERRIDE)
-        terraform = Terraform(root / "together", terraform_cli_config)
-        terraform.init()
-        combined = terraform.plan_json()
-    except (NotPlannableTogether, ToolError):
+        planned = plan_stacks(list(files.values()), root / "plans", terraform_cli_config)
+    except ToolError:
         def alone(name: str) -> tuple[str, dict | str]:
             try:
-                return name, plan_alone(root / name, stacks[name], terraform_cli_config)
+                return name, plan_alone(files[name], root / "alone", terraform_cli_config)
             except ToolError as error:
                 return name, str(error)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            return RealPlans(dict(pool.map(alone, stacks)), together=False)
-    return RealPlans({name: stack_plan(combined, module) for name, module in modules.items()}, together=True)
-
-
-def comparable(plan: dict) -> dict:
-    """A plan without what differs between two plans of one configuration: the time it was
-    made, and the order of relevant_attributes (a set, which terraform lists in any order)."""
-    relevant = sorted(plan.get("relevant_attributes", []), key=lambda a: json.dumps(a, sort_keys=True))
-    return {**{k: v for k, v in plan.items() if k != "timestamp"}, "relevant_attributes": relevant}
+            return RealPlans(dict(pool.map(alone, files)), together=False)
+    by_mutation = {name: json.loads(plan_file.read_text()) for name, (plan_file, _) in zip(files, planned)}
+    return RealPlans(by_mutation, together=planned_together(root / "plans"))
 
 
 def real_plan(real_plans: RealPlans, mutation: Mutation) -> dict:
@@ -92,8 +87,9 @@ def real_plan(real_plans: RealPlans, mutation: Mutation) -> dict:
 def test_a_mutation_planned_with_the_others_has_the_plan_it_has_alone(real_plans, synthesized, terraform_cli_config, tmp_path, kind):
     mutation = next(m for m in (INSECURE if kind == "insecure" else HARMLESS) if m.plannable)
     assert real_plans.together, "the corpus could not be planned in one terraform run"
-    alone = plan_alone(tmp_path / "alone", plannable(mutated(synthesized, mutation)), terraform_cli_config)
-    assert comparable(real_plan(real_plans, mutation)) == comparable(alone)
+    stack_file = write_stack(tmp_path / "stacks", mutation.name, plannable(mutated(synthesized, mutation)))
+    alone = plan_alone(stack_file, tmp_path / "alone", terraform_cli_config)
+    assert comparable_plan(real_plan(real_plans, mutation)) == comparable_plan(alone)
 
 
 @pytest.mark.parametrize("edit", [
