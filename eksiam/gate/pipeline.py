@@ -38,6 +38,7 @@ from eksiam.gate.limits import Limits, read_limits
 
 if TYPE_CHECKING:
     from eksiam.config import Config
+    from eksiam.gate.checkov.environment import CheckovOptions
 
 STATE_DIR = Path(".eksiam")
 
@@ -134,11 +135,17 @@ def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count:
     if not request.use_checkov:
         return nullcontext()
     from eksiam.gate.checkov import find_checkov
-    from eksiam.gate.checkov.environment import CheckovOptions, options_from_policy_config
     from eksiam.gate.checkov.warm import warm_checkov
 
-    options = options_from_policy_config(config.to_policy_data(), CheckovOptions(timeout=limits.checkov_timeout))
+    options = _checkov_options(config, limits)
     return warm_checkov(find_checkov(options.executable), options, count)
+
+
+def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
+    """How this run runs checkov: one derivation, so that a checkov started ahead matches."""
+    from eksiam.gate.checkov.environment import CheckovOptions, options_from_policy_config
+
+    return options_from_policy_config(config.to_policy_data(), CheckovOptions(timeout=limits.checkov_timeout))
 
 
 def _checkov_frameworks(documents: Iterable[InputDocument]) -> set[str]:
@@ -279,13 +286,13 @@ def _evaluate(
     rules = dict(load_rule_metadata(POLICY_DIR))
     terraform_documents = [d for d in documents if d.kind is not InputKind.SNAPSHOT]
     if request.use_checkov and terraform_documents:
-        from eksiam.gate.checkov import CheckovOptions, run_checkov
+        from eksiam.gate.checkov import run_checkov
 
         checkov = progress.run(
             f"checkov: {len(terraform_documents)} input(s)",
             lambda: run_checkov(
-                terraform_documents, POLICY_DIR / "checkov", policy_config=policy_config,
-                identities=opa.checkov_identities, options=CheckovOptions(timeout=limits.checkov_timeout),
+                terraform_documents, POLICY_DIR / "checkov",
+                identities=opa.checkov_identities, options=_checkov_options(config, limits),
                 cache=request.cache,
             ),
         )
