@@ -167,7 +167,15 @@ def evaluate(engine: OpaEngine, query: str, inp: dict, config: dict | None = Non
 
 
 def per_rule_results(engine, inp: dict, config: dict | None = None) -> dict[str, tuple[str, list]]:
-    return {name: (level, evaluate(engine, query, inp, config)) for name, (query, level) in PER_RULE.items()}
+    """Each policy's value as HCP Terraform reads it (evaluated on its own), in one evaluation
+    of all the queries: their conjunction is defined only when each of them is, so when it is
+    not, each query is evaluated alone to tell which is undefined."""
+    suffix = f" with data.eksiam.config as {json.dumps(config)}" if config else ""
+    conjunction = "; ".join(f"x{index} := {query}{suffix}" for index, (query, _) in enumerate(PER_RULE.values()))
+    found = engine.eval_query(conjunction, inp)
+    if not found:
+        return {name: (level, evaluate(engine, query, inp, config)) for name, (query, level) in PER_RULE.items()}
+    return {name: (level, found[0][f"x{index}"]) for index, (name, (_, level)) in enumerate(PER_RULE.items())}
 
 
 def free_tier_results(engines, free_tier_policies, inp: dict, config: dict | None = None) -> dict[str, tuple[str, list]]:
