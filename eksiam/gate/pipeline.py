@@ -209,7 +209,7 @@ def _check_app(
     run never reads what another run (or an editor) wrote there.
     """
     from eksiam.gate.cdktf_app import CdktfProject, staged_synth
-    from eksiam.gate.terraform import plan_stacks, write_cli_config
+    from eksiam.gate.terraform import plan_stacks, plans_cached, write_cli_config
 
     project = CdktfProject.find(Path.cwd(), app=request.app, output=request.out_dir)
     with ExitStack() as cleanup:
@@ -217,15 +217,17 @@ def _check_app(
         cli_config = write_cli_config(_state_dir())
         run_dir = _run_dir(cleanup)
         # checkov for the synthesized stacks imports beside the synth, on the core the app
-        # leaves idle; the one for the plans beside terraform. (Both beside the synth would
-        # slow it by a third, which a rerun that finds every verdict cached pays for nothing.)
+        # leaves idle (both beside the synth would slow it by a third). The one for the plans
+        # imports beside terraform, and only when terraform is to plan: stacks whose plans are
+        # all cached are unchanged, and their verdicts are most likely cached too.
         cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         staged = progress.run(
             f"synth `{project.app}`",
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
         )
         stack_files = staged.stack_files
-        cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
+        if not plans_cached(stack_files, cli_config, request.cache):
+            cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
             planned = plan_stacks(stack_files, run_dir / "plan", cli_config, request.cache)
         plan_files = [plan_file for plan_file, _ in planned]

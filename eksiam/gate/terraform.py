@@ -190,13 +190,8 @@ def plan_stacks(
     when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each."""
     cache = cache or Cache(enabled=False)
     desired = {stack_file: _desired(stack_file) for stack_file in stack_files}
-    common = _plan_key_parts(cli_config)
-    keys = {f: cache_key(CACHE_KIND, {**common, "stack": hashlib.sha256(canonical(d)).hexdigest()}) for f, d in desired.items()}
-    plans: dict[Path, dict[str, Any]] = {}
-    for stack_file in stack_files:
-        stored = cache.get(CACHE_KIND, keys[stack_file])
-        if isinstance(stored, dict) and "format_version" in stored:
-            plans[stack_file] = stored
+    keys = _plan_keys(desired, cli_config)
+    plans = _cached_plans(keys, cache)
     cached = set(plans)
     missing = [f for f in stack_files if f not in plans]
     if missing:
@@ -209,6 +204,26 @@ def plan_stacks(
             cache.put(CACHE_KIND, keys[stack_file], plan)
             plans[stack_file] = plan
     return [(_write_plan(scratch_root / f.parent.name, plans[f]), f in cached) for f in stack_files]
+
+
+def plans_cached(stack_files: Sequence[Path], cli_config: Path, cache: Cache) -> bool:
+    """Whether :func:`plan_stacks` would find every stack's plan in ``cache`` (and run no terraform)."""
+    keys = _plan_keys({stack_file: _desired(stack_file) for stack_file in stack_files}, cli_config)
+    return len(_cached_plans(keys, cache)) == len(keys)
+
+
+def _plan_keys(desired: Mapping[Path, Any], cli_config: Path) -> dict[Path, str]:
+    common = _plan_key_parts(cli_config)
+    return {f: cache_key(CACHE_KIND, {**common, "stack": hashlib.sha256(canonical(d)).hexdigest()}) for f, d in desired.items()}
+
+
+def _cached_plans(keys: Mapping[Path, str], cache: Cache) -> dict[Path, dict[str, Any]]:
+    plans: dict[Path, dict[str, Any]] = {}
+    for stack_file, key in keys.items():
+        stored = cache.get(CACHE_KIND, key)
+        if isinstance(stored, dict) and "format_version" in stored:
+            plans[stack_file] = stored
+    return plans
 
 
 def _desired(stack_file: Path) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from eksiam.cli import main
+from eksiam.gate.checkov import warm
 from eksiam.gate.terraform import plan_stack
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import write_project
@@ -272,6 +273,14 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     project = tmp_path / "project"
     shutil.copytree(workdir, project)
     monkeypatch.chdir(project)
+    started_ahead = []  # the checkov processes asked for by each start ahead of the inputs
+    start_ahead = warm.warm_checkov
+
+    def counting(executable, options, count):
+        started_ahead.append(count)
+        return start_ahead(executable, options, count)
+
+    monkeypatch.setattr(warm, "warm_checkov", counting)
     first = json.loads((project / "stdout.json").read_text())
     assert "cached" not in first["summary"]["opa"] and "cached" not in first["summary"]["checkov"]
     code, out, err = run_cli(["check", "--format", "json"], capsys)
@@ -279,6 +288,7 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     assert code == 0 and again["findings"] == first["findings"] and "total" in err.splitlines()[-1]
     assert again["summary"]["opa"]["cached"] == 4 and again["summary"]["checkov"]["cached"] == 4
     assert "2 of 2 plans cached" in err
+    assert started_ahead == [1]  # the one beside the synth; none beside a terraform with nothing to plan
     # The node stack changes: it is planned again, the connector's plan is not. (Every verdict
     # is made again: the configuration changed, and the rules read it.)
     monkeypatch.setenv("EKSIAM_NODE_ADDITIONAL_POLICY_ARNS", "arn:aws:iam::aws:policy/AdministratorAccess")
@@ -286,6 +296,7 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     changed = json.loads(out)
     assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" for f in changed["findings"])
     assert "1 of 2 plans cached" in err and "cached" not in changed["summary"]["opa"]
+    assert started_ahead == [1, 1, 1]
     # --no-cache: the verdicts just stored for these very files are not read.
     synthesized = [str(p) for p in sorted((project / "cdktf.out" / "stacks").glob("*/cdk.tf.json"))]
     code, out, _ = run_cli(["check", "--format", "json", "--no-cache", "--input", *synthesized], capsys)
