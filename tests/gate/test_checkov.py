@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from eksiam.gate import checkov
-from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file
+from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file, scan_files
+from eksiam.gate.checkov.runner import FRAMEWORK_BY_KIND
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import Severity
 
@@ -258,11 +259,16 @@ def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
 
 @pytest.fixture(scope="session")
 def scans(fixture_files) -> dict[tuple[str, str], checkov.CheckovResult]:
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        # GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
-        options = CheckovOptions(allow_ssm_managed_instance_core=True)
-        futures = {key: pool.submit(run_checkov, [(path, key[0])], options=options) for key, path in fixture_files.items()}
-        return {key: future.result() for key, future in futures.items()}
+    """Each fixture's result from one checkov run per framework over both files, as the gate runs it."""
+    # GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
+    options = CheckovOptions(allow_ssm_managed_instance_core=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [
+            pool.submit(scan_files, [fixture_files[(kind, "good")], fixture_files[(kind, "bad")]], FRAMEWORK_BY_KIND[kind], options)
+            for kind in ("synth", "plan")
+        ]
+        by_path = {path: result for run in runs for path, result in run.result().items()}
+    return {key: by_path[str(path)] for key, path in fixture_files.items()}
 
 
 def _failed(result: checkov.CheckovResult) -> set[tuple[str, str]]:
