@@ -502,8 +502,9 @@ def test_any_file_name_and_import_blocks_and_array_forms_are_read(fixture_files,
     stack["import"] = [{"to": "aws_iam_role.node_role", "id": "NodeInstanceRole"}]
     renamed = tmp_path / "node-role.json"
     renamed.write_text(json.dumps(stack))
-    as_is = scan_file(fixture_files[("synth", "bad")], checkov.FRAMEWORK_SYNTH)
-    reshaped = scan_file(renamed, checkov.FRAMEWORK_SYNTH)
+    original = str(fixture_files[("synth", "bad")])
+    results = scan_files([original, renamed], checkov.FRAMEWORK_SYNTH)
+    as_is, reshaped = results[original], results[str(renamed)]
     assert {f.rule for f in reshaped.findings} == {f.rule for f in as_is.findings} != set()
     assert all(f.file == str(renamed) for f in reshaped.findings)
 
