@@ -209,7 +209,7 @@ def _check_app(
     run never reads what another run (or an editor) wrote there.
     """
     from eksiam.gate.cdktf_app import CdktfProject, staged_synth
-    from eksiam.gate.terraform import plan_stacks, plans_cached, write_cli_config
+    from eksiam.gate.terraform import plan_stacks, write_cli_config
 
     project = CdktfProject.find(Path.cwd(), app=request.app, output=request.out_dir)
     with ExitStack() as cleanup:
@@ -226,10 +226,11 @@ def _check_app(
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
         )
         stack_files = staged.stack_files
-        if not plans_cached(stack_files, cli_config, request.cache):
-            cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
-            planned = plan_stacks(stack_files, run_dir / "plan", cli_config, request.cache)
+            planned = plan_stacks(
+                stack_files, run_dir / "plan", cli_config, request.cache,
+                before_terraform=lambda: cleanup.enter_context(_checkov_ahead(request, config, limits, 1)),
+            )
         plan_files = [plan_file for plan_file, _ in planned]
         cached_plans = sum(cached for _, cached in planned)
         if cached_plans:

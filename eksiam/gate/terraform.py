@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,17 +184,30 @@ def plan_stack(stack_file: Path, scratch_root: Path, cli_config: Path, cache: Ca
 
 
 def plan_stacks(
-    stack_files: Sequence[Path], scratch_root: Path, cli_config: Path, cache: Cache | None = None
+    stack_files: Sequence[Path],
+    scratch_root: Path,
+    cli_config: Path,
+    cache: Cache | None = None,
+    *,
+    before_terraform: Callable[[], object] | None = None,
 ) -> list[tuple[Path, bool]]:
     """:func:`plan_stack` of each stack, in order; the stacks not cached in one terraform run
-    when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each."""
+    when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each.
+    ``before_terraform`` is called once before terraform starts, and not when every plan is cached."""
     cache = cache or Cache(enabled=False)
     desired = {stack_file: _desired(stack_file) for stack_file in stack_files}
-    keys = _plan_keys(desired, cli_config)
-    plans = _cached_plans(keys, cache)
+    common = _plan_key_parts(cli_config)
+    keys = {f: cache_key(CACHE_KIND, {**common, "stack": hashlib.sha256(canonical(d)).hexdigest()}) for f, d in desired.items()}
+    plans: dict[Path, dict[str, Any]] = {}
+    for stack_file in stack_files:
+        stored = cache.get(CACHE_KIND, keys[stack_file])
+        if isinstance(stored, dict) and "format_version" in stored:
+            plans[stack_file] = stored
     cached = set(plans)
     missing = [f for f in stack_files if f not in plans]
     if missing:
+        if before_terraform is not None:
+            before_terraform()
         planned = _plan_together(missing, desired, scratch_root, cli_config) if len(missing) > 1 else None
         if planned is None:
             # The stacks are independent: plan them side by side (terraform is mostly waiting).
@@ -204,26 +217,6 @@ def plan_stacks(
             cache.put(CACHE_KIND, keys[stack_file], plan)
             plans[stack_file] = plan
     return [(_write_plan(scratch_root / f.parent.name, plans[f]), f in cached) for f in stack_files]
-
-
-def plans_cached(stack_files: Sequence[Path], cli_config: Path, cache: Cache) -> bool:
-    """Whether :func:`plan_stacks` would find every stack's plan in ``cache`` (and run no terraform)."""
-    keys = _plan_keys({stack_file: _desired(stack_file) for stack_file in stack_files}, cli_config)
-    return len(_cached_plans(keys, cache)) == len(keys)
-
-
-def _plan_keys(desired: Mapping[Path, Any], cli_config: Path) -> dict[Path, str]:
-    common = _plan_key_parts(cli_config)
-    return {f: cache_key(CACHE_KIND, {**common, "stack": hashlib.sha256(canonical(d)).hexdigest()}) for f, d in desired.items()}
-
-
-def _cached_plans(keys: Mapping[Path, str], cache: Cache) -> dict[Path, dict[str, Any]]:
-    plans: dict[Path, dict[str, Any]] = {}
-    for stack_file, key in keys.items():
-        stored = cache.get(CACHE_KIND, key)
-        if isinstance(stored, dict) and "format_version" in stored:
-            plans[stack_file] = stored
-    return plans
 
 
 def _desired(stack_file: Path) -> Any:
