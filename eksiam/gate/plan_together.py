@@ -74,20 +74,24 @@ def _shared(stack: Mapping[str, Any]) -> tuple[str, str]:
     return json.dumps(stack.get("provider", {"aws": [{}]}), sort_keys=True), json.dumps(required, sort_keys=True)
 
 
-def plannable_together(stacks: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether every stack can be a module and all configure their provider alike."""
-    return all(refusal(stack) is None for stack in stacks.values()) and len({_shared(s) for s in stacks.values()}) <= 1
+def together_refusal(stacks: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Why ``stacks`` cannot be planned in one run (None: every stack can be a module, and all
+    configure their provider alike)."""
+    for name, stack in stacks.items():
+        why = refusal(stack)
+        if why is not None:
+            return f"{name} cannot be planned with other stacks: {why}"
+    if len({_shared(stack) for stack in stacks.values()}) > 1:
+        return "the stacks configure the aws provider differently: plan them one by one"
+    return None
 
 
 def write_root(root: Path, stacks: Mapping[str, Mapping[str, Any]], override: Mapping[str, Any]) -> dict[str, str]:
     """A root module calling each stack, with ``override`` (the gate's plan override) beside it,
     as it is beside a stack planned alone; returns each stack's module name, by stack name."""
-    for name, stack in stacks.items():
-        why = refusal(stack)
-        if why is not None:
-            raise NotPlannableTogether(f"{name} cannot be planned with other stacks: {why}")
-    if len({_shared(stack) for stack in stacks.values()}) > 1:
-        raise NotPlannableTogether("the stacks configure the aws provider differently: plan them one by one")
+    why = together_refusal(stacks)
+    if why is not None:
+        raise NotPlannableTogether(why)
     modules: dict[str, str] = {}
     calls: dict[str, Any] = {}
     outputs: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from eksiam.errors import ToolError
-from eksiam.gate.plan_together import plannable_together, refusal
+from eksiam.gate.plan_together import refusal, together_refusal
 from eksiam.gate.terraform import plan_stacks
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import comparable_plan, planned_together
@@ -50,7 +50,7 @@ def test_stacks_planned_together_have_the_plans_they_have_alone(synthesized, ter
 def test_stacks_configuring_the_provider_differently_are_planned_one_by_one(synthesized, terraform_cli_config, tmp_path):
     stacks = copy.deepcopy(synthesized)
     stacks[NODE_STACK]["provider"] = {"aws": [{"default_tags": [{"tags": {"team": "nodes"}}]}]}
-    assert not plannable_together(stacks)
+    assert "differently" in (together_refusal(stacks) or "")
     files = write_stacks(tmp_path / "out", stacks)
     planned = plan_stacks(files, tmp_path / "plans", terraform_cli_config)
     assert not planned_together(tmp_path / "plans") and not (tmp_path / "plans" / ".together").exists()
@@ -67,7 +67,7 @@ def test_a_stack_terraform_rejects_is_named_though_planned_with_others(synthesiz
 
 def test_the_synthesized_stacks_can_be_planned_together(synthesized):
     assert [refusal(stack) for stack in synthesized.values()] == [None, None]
-    assert plannable_together(synthesized)
+    assert together_refusal(synthesized) is None
 
 
 @pytest.mark.parametrize("edit, reason", [
@@ -84,4 +84,5 @@ def test_what_a_module_would_plan_otherwise_is_refused(synthesized, edit, reason
     stack = copy.deepcopy(synthesized[NODE_STACK])
     edit(stack)
     assert reason in (refusal(stack) or "")
-    assert not plannable_together({NODE_STACK: stack, CONNECTOR_STACK: synthesized[CONNECTOR_STACK]})
+    why = together_refusal({NODE_STACK: stack, CONNECTOR_STACK: synthesized[CONNECTOR_STACK]}) or ""
+    assert NODE_STACK in why and reason in why
