@@ -1,4 +1,4 @@
-# Generated from eksiam/settings.py by `python -m eksiam.settings`: do not edit.
+# Generated from eksiam/settings.py by `python -m eksiam.generated`: do not edit.
 # The defaults of every setting the rules read under data.eksiam.config (lib/config.rego).
 package eksiam.lib.settings
 
