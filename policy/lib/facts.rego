@@ -549,7 +549,8 @@ facts := {
 				"AmazonEKSWorkerNodePolicy",
 				"AmazonEKS_CNI_Policy",
 				"AmazonEC2ContainerRegistryReadOnly",
-				"AmazonEC2ContainerRegistryPullOnly"
+				"AmazonEC2ContainerRegistryPullOnly",
+				"AmazonEKS_CNI_IPv6_Policy"
 			],
 			"name_forms": [
 				"NodeInstanceRole",

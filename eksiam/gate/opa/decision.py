@@ -44,11 +44,13 @@ class OpaOutcome:
 
     @property
     def judged_roles(self) -> tuple[JudgedRole, ...]:
-        """Every EKS role the rules judged, per input, with what identified it."""
+        """Every role OPA recognized, per input, with its kind and what identified it: the EKS
+        roles the rules judged, then the roles judged by none (cluster, fargate, …, other)."""
         return tuple(
             JudgedRole(file=d.document.path, resource=str(resource), kind=str(role.get("kind")), identified_by=str(role.get("identified_by")))
             for d in self.decisions
-            for resource, role in sorted((d.checkov_identity or {}).get("roles", {}).items())
+            for group in ("roles", "others")
+            for resource, role in sorted(((d.checkov_identity or {}).get(group) or {}).items())
             if isinstance(role, dict)
         )
 
