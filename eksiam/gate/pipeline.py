@@ -57,6 +57,7 @@ class CheckRequest:
     opa_url: str | None = None
     fail_on: Severity = Severity.MEDIUM
     waivers_path: str | None = None
+    fail_on_unused_waivers: bool = False
     use_checkov: bool = True
     use_cache: bool = True
 
@@ -71,6 +72,7 @@ class CheckRequest:
             opa_url=args.opa_url,
             fail_on=Severity.parse(args.fail_on),
             waivers_path=args.waivers,
+            fail_on_unused_waivers=getattr(args, "fail_on_unused_waivers", False),
             use_checkov=not getattr(args, "no_checkov", False),
             use_cache=not getattr(args, "no_cache", False),
         )
@@ -195,9 +197,13 @@ def _check_tools(request: CheckRequest, *, app: bool) -> None:
 
 
 def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
+    from eksiam.gate.check_ids import KnownChecks
     from eksiam.gate.waivers import load_waivers
 
-    return load_waivers(request.waivers_path) if request.waivers_path else ()
+    if not request.waivers_path:
+        return ()
+    known = KnownChecks.of_policy(POLICY_DIR)
+    return load_waivers(request.waivers_path, known, critical_rules=known.critical)
 
 
 def _check_app(
@@ -272,6 +278,7 @@ def _evaluate(
     location_of: dict[str, str],
     limits: Limits,
 ) -> Report:
+    from eksiam.gate.flaws import merge_flaws
     from eksiam.gate.opa import run_opa
     from eksiam.gate.report import load_rule_metadata
 
@@ -303,7 +310,7 @@ def _evaluate(
         summary["checkov"] = checkov.summary
         checkov_errors = checkov.errors
         rules.update(checkov.rules)
-    merged = _merge(findings, location_of)
+    merged = merge_flaws(_merge(findings, location_of), rules)
     # A plan's roles are the synth file's: each role is listed once, on the file a reviewer opens.
     roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
     errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
@@ -342,6 +349,7 @@ def _report(
         summary=summary,
         inputs=tuple(d.path for d in documents),
         fail_on=request.fail_on,
+        fail_on_unused_waivers=request.fail_on_unused_waivers,
         rules=rules,
     )
     return waive(report, waivers)

@@ -25,7 +25,7 @@ deny contains finding if {
 	some role in view.node_roles
 	some policy in role.inline_policies
 	msg := sprintf("Node role %s has inline policy %s declared by %s; the documented node role has none.", [role.resource, name(policy), policy.resource])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 name(policy) := policy.name if is_string(policy.name)

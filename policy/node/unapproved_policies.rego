@@ -37,7 +37,7 @@ deny contains finding if {
 	some policy in role.managed_policies
 	not allowed(role, policy)
 	msg := sprintf("Node role %s has managed policy %s attached by %s, which is neither documented for the node role nor allowlisted.", [role.resource, result.policy_label(policy), policy.resource])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 allowed(_, policy) if {
