@@ -7,9 +7,11 @@ import datetime
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
+from eksiam.cli import main
 from eksiam.gate.findings import EngineSummary, Finding, JudgedRole, Report, Severity, WaivedFinding, Waiver
 from eksiam.gate.report import FORMATS, render, write_reports
 
@@ -191,3 +193,26 @@ def test_json_channels_escape_as_json_does(fmt):
         assert data["findings"][0]["carrier"] == HOSTILE
     else:  # texts a viewer prints show the escapes
         assert "AWS\\x1b[8m hidden" in data["runs"][0]["results"][0]["message"]["text"]
+
+
+def test_a_hostile_principal_type_through_the_gate_is_shown_in_every_format(tmp_path, monkeypatch, capsys):
+    """The node role trusts a principal type key holding escape sequences: every report is
+    still well formed and shows them as text."""
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
+    stack = json.loads(source.read_text())
+    role = stack["resource"]["aws_iam_role"]["node_role"]
+    trust = json.loads(role["assume_role_policy"])
+    trust["Statement"][0]["Principal"] = {"AWS\x1b[8m hidden\x1b[0m\r": "arn:aws:iam::123456789012:root"}
+    role["assume_role_policy"] = json.dumps(trust)
+    synth = tmp_path / "hostile.tf.json"
+    synth.write_text(json.dumps(stack))
+    monkeypatch.chdir(tmp_path)
+    reports = [f"--report={fmt}=report.{fmt}" for fmt in FORMATS]
+    code = main(["check", "--input", str(synth), "--no-checkov", "--no-cache", "--format", "text", *reports])
+    printed = capsys.readouterr().out
+    assert code == 1
+    shown = {fmt: (tmp_path / f"report.{fmt}").read_text(encoding="utf-8") for fmt in FORMATS}
+    assert not UNSAFE.search(printed) and not any(UNSAFE.search(text) for text in shown.values())
+    ET.fromstring(shown["junit"])
+    assert "AWS\\x1b[8m hidden" in shown["text"] and "AWS\\x1b[8m hidden" in shown["junit"]
+    assert any("\x1b[8m" in f["message"] for f in json.loads(shown["json"])["findings"])  # the data, exact
