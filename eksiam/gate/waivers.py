@@ -156,7 +156,8 @@ def _parse_entry(entry: Any, source: str, number: int, known: Container[str] | N
 
 
 def _is_name(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and value == value.strip()
+    """A name as a report prints it: not blank, no surrounding space, no control character."""
+    return isinstance(value, str) and bool(value.strip()) and value == value.strip() and value.isprintable()
 
 
 class WaiverOutcome(NamedTuple):

@@ -142,9 +142,11 @@ def test_the_same_waiver_for_two_stacks_is_two_waivers(tmp_path):
 
 
 @pytest.mark.parametrize("key", ["stack", "construct"])
-def test_an_empty_scope_is_refused(tmp_path, key):
-    with pytest.raises(UsageError, match=f"waiver #1 \\(EKSIAM-NODE-003\\): {key} must be"):
-        load_waivers(waiver_file(tmp_path, entry(**{key: " "})), today=TODAY)
+@pytest.mark.parametrize("value", [" ", "prod\\u001b[8m"])
+def test_an_empty_or_unprintable_scope_is_refused(tmp_path, key, value):
+    with pytest.raises(UsageError, match=f"waiver #1 \\(EKSIAM-NODE-003\\): {key} must be") as raised:
+        load_waivers(waiver_file(tmp_path, entry(**{key: value})), today=TODAY)
+    assert "\x1b" not in str(raised.value)
 
 
 # --- ids that exist ---------------------------------------------------------------------------
