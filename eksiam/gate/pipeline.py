@@ -55,7 +55,8 @@ class CheckRequest:
     stacks: tuple[str, ...] = ()
     out_dir: str | None = None
     opa_url: str | None = None
-    fail_on: Severity = Severity.MEDIUM
+    # None: as [gate] fail_on / waivers say.
+    fail_on: Severity | None = None
     waivers_path: str | None = None
     fail_on_unused_waivers: bool = False
     use_checkov: bool = True
@@ -70,11 +71,19 @@ class CheckRequest:
             stacks=tuple(getattr(args, "stack", None) or ()),
             out_dir=getattr(args, "out", None),
             opa_url=args.opa_url,
-            fail_on=Severity.parse(args.fail_on),
+            fail_on=Severity.parse(args.fail_on) if args.fail_on is not None else None,
             waivers_path=args.waivers,
             fail_on_unused_waivers=getattr(args, "fail_on_unused_waivers", False),
             use_checkov=not getattr(args, "no_checkov", False),
             use_cache=not getattr(args, "no_cache", False),
+        )
+
+    def configured(self, config: Config) -> "CheckRequest":
+        """The request with what the command line left to the configuration's ``[gate]``."""
+        return replace(
+            self,
+            fail_on=self.fail_on or Severity.parse(config.gate.fail_on),
+            waivers_path=self.waivers_path if self.waivers_path is not None else (config.gate.waivers or None),
         )
 
     @property
@@ -118,7 +127,8 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     # input costs nothing.
     limits = read_limits()
     config = load_config(request.config_path)
-    waivers = _load_waivers(request)
+    request = request.configured(config)
+    waivers = _load_waivers(request, config)
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
@@ -145,9 +155,9 @@ def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count:
 
 def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
     """How this run runs checkov: one derivation, so that a checkov started ahead matches."""
-    from eksiam.gate.checkov.environment import CheckovOptions, options_from_policy_config
+    from eksiam.gate.checkov.environment import CheckovOptions, options_from_config
 
-    return options_from_policy_config(config.to_policy_data(), CheckovOptions(timeout=limits.checkov_timeout))
+    return options_from_config(config, CheckovOptions(timeout=limits.checkov_timeout))
 
 
 def _checkov_frameworks(documents: Iterable[InputDocument]) -> set[str]:
@@ -168,7 +178,8 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     progress = progress or Progress()
     limits = read_limits()
     config = load_config(request.config_path)
-    waivers = _load_waivers(request)
+    request = request.configured(config)
+    waivers = _load_waivers(request, config)
     _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
     document = snapshot_document(snapshot, snapshot_file, limits.max_input_bytes)
@@ -186,24 +197,22 @@ def _check_tools(request: CheckRequest, *, app: bool) -> None:
         OpaEndpoint.parse(request.opa_url)
     if request.use_checkov:
         from eksiam.gate.checkov import find_checkov
-        from eksiam.gate.checkov.environment import default_scope
 
         find_checkov()
-        default_scope()
     if app:
         from eksiam.gate.terraform import find_provider_mirror
 
         find_provider_mirror()
 
 
-def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
+def _load_waivers(request: CheckRequest, config: Config) -> tuple[Waiver, ...]:
     from eksiam.gate.check_ids import KnownChecks
     from eksiam.gate.waivers import load_waivers
 
     if not request.waivers_path:
         return ()
     known = KnownChecks.of_policy(POLICY_DIR)
-    return load_waivers(request.waivers_path, known, critical_rules=known.critical)
+    return load_waivers(request.waivers_path, known, critical_rules=known.critical, max_waiver_days=config.gate.max_waiver_days)
 
 
 def _check_app(
@@ -348,7 +357,7 @@ def _report(
         findings=findings,
         summary=summary,
         inputs=tuple(d.path for d in documents),
-        fail_on=request.fail_on,
+        fail_on=request.fail_on or Severity.MEDIUM,
         fail_on_unused_waivers=request.fail_on_unused_waivers,
         rules=rules,
     )

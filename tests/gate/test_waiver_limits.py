@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,18 @@ def test_a_waiver_too_far_ahead_exits_2_naming_it(tmp_path, capsys):
     code = main(["check", "--input", str(POLICY_DIR / "missing.tf.json"), "--no-checkov", "--waivers", str(path)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "waiver #1 (EKSIAM-NODE-003)" in err and "2999-01-31" in err
+
+
+def test_the_platform_teams_limit_comes_from_the_gate_section(tmp_path, capsys):
+    """`[gate] max_waiver_days` in eksiam.toml: a waiver the default would allow is refused."""
+    config = tmp_path / "eksiam.toml"
+    config.write_text("[gate]\nmax_waiver_days = 10\n")
+    in_20_days = (datetime.date.today() + datetime.timedelta(days=20)).isoformat()
+    path = waiver_file(tmp_path, entry(expires=in_20_days))
+    secure = str(Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json")
+    argv = ["check", "--input", secure, "--no-checkov", "--waivers", str(path)]
+    code = main([*argv, "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 2 and "more than 10 days ahead ([gate] max_waiver_days)" in err and err.count("\n") == 1
+    config.write_text("[gate]\nmax_waiver_days = 30\n")
+    assert main([*argv, "--config", str(config)]) == 0
