@@ -92,6 +92,9 @@ def test_sarif_has_one_result_per_finding_listed():
     (run,) = json.loads(render(report(), "sarif"))["runs"]
     active = [r for r in run["results"] if "suppressions" not in r]
     assert len(active) == 3 and len(run["results"]) - len(active) == 1
+    counts = run["properties"]["findings"]
+    assert counts["total"] == len(active) and counts["waived"] == len(run["results"]) - len(active)
+    assert counts["failing"] == sum(r["level"] == "error" for r in active)  # here: the CRITICAL and HIGH ones
     merged = next(r for r in active if r["ruleId"] == MERGED.rule)
     assert merged["properties"]["checks"] == list(MERGED.checks) and merged["properties"]["engines"] == ["opa", "checkov"]
 

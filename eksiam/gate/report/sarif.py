@@ -24,7 +24,7 @@ from typing import Any
 from eksiam.gate.findings import Finding, Report, RuleInfo, Severity
 from eksiam.gate.report.escape import visible_strings
 from eksiam.gate.report.locations import file_resource_line
-from eksiam.gate.report.summary import ordered, rule_info, unused_note, waiver_scope
+from eksiam.gate.report.summary import finding_counts, ordered, rule_info, unused_note, waiver_scope
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -171,6 +171,8 @@ def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
                 "invocations": [invocation],
                 "results": results,
                 "columnKind": "utf16CodeUnits",
+                # The counts every format shows: results without suppressions are the findings.
+                "properties": {"findings": finding_counts(report)},
             }
         ],
     }
