@@ -330,14 +330,14 @@ def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Fi
     """Plan findings moved onto their synth file, without letting findings hide each other.
 
     Within one input every distinct finding stays (a rule that finds three missing policies
-    reports three). Across a synth file and its plan, the plan's findings for an engine, rule
-    and resource the synth file already reported are the same flaws seen again, and dropped.
+    reports three). Across a synth file and its plan, the plan's findings for an engine, rule,
+    resource and carrier the synth file already reported are the same flaws seen again, and dropped.
     """
-    first_reported_in: dict[tuple[str, str, str, str], str] = {}
+    first_reported_in: dict[tuple[str, ...], str] = {}
     merged: dict[Finding, None] = {}
     for finding in findings:
         shown = replace(finding, file=location_of.get(finding.file, finding.file))
-        key = (shown.engine, shown.rule, shown.resource, shown.file)
+        key = (shown.engine, shown.rule, shown.resource, shown.carrier, shown.file)
         if first_reported_in.setdefault(key, finding.file) == finding.file:
             merged.setdefault(shown, None)
     return tuple(merged)  # the reports order findings (eksiam.gate.report.summary.ordered)

@@ -121,3 +121,17 @@ def test_a_merged_finding_survives_a_json_round_trip(rules):
     assert data["checks"] == list(merged.checks) and data["engines"] == ["opa", "checkov"] and data["carrier"] == ADMIN
     again = Finding(**{**data, "severity": Severity[data["severity"]]})
     assert again == merged and hash(again) == hash(merged)
+
+
+def test_a_flaw_only_the_plan_shows_is_kept_beside_the_synth_files(rules):
+    """A plan's findings move onto the synthesized file: one the synthesized file already has
+    is dropped, one about another carrier of the same role stays."""
+    from eksiam.gate.pipeline import _merge
+
+    plan = "run/plan/eksiam-node/plan.json"
+    role_003 = rules["EKSIAM-ROLE-003"]
+    in_synth = opa(role_003.id, role_003.severity, ADMIN, "Synth: admin.")
+    again_in_plan = opa(role_003.id, role_003.severity, ADMIN, "Plan: admin, resolved.", file=plan)
+    only_in_plan = opa(role_003.id, role_003.severity, POWER, "Plan: power user.", file=plan)
+    shown = merge_flaws(_merge([in_synth, again_in_plan, only_in_plan], {plan: FILE}), rules)
+    assert sorted((f.carrier, f.message, f.file) for f in shown) == [(ADMIN, "Synth: admin.", FILE), (POWER, "Plan: power user.", FILE)]
