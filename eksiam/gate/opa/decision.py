@@ -78,6 +78,7 @@ def decision_from_json(data: Any, document: InputDocument) -> DocumentDecision |
             Finding(
                 rule=f["rule"], severity=Severity[f["severity"]], engine=ENGINE_NAME, resource=f["resource"],
                 message=f["message"], remediation=f.get("remediation", ""), file=document.path, title=f.get("title", ""),
+                carrier=f.get("carrier", ""),
             )
             for f in data["findings"]
         )
@@ -118,4 +119,5 @@ def parse_finding(raw: Any, document: InputDocument) -> Finding:
         remediation=str(raw.get("remediation") or ""),
         file=document.path,
         title=str(raw.get("title") or ""),
+        carrier=raw["carrier"] if isinstance(raw.get("carrier"), str) else "",
     )
