@@ -69,6 +69,17 @@ facts := {
 			"page": "cni-iam-role"
 		}
 	},
+	"eks_access": {
+		"admin_kubernetes_groups": [
+			"system:masters"
+		],
+		"page": "access-policies",
+		"write_access_policies": {
+			"AmazonEKSAdminPolicy": "cluster",
+			"AmazonEKSClusterAdminPolicy": "any",
+			"AmazonEKSEditPolicy": "cluster"
+		}
+	},
 	"managed_policies": {
 		"AmazonEC2ContainerRegistryPullOnly": {
 			"document": {
@@ -359,6 +370,12 @@ facts := {
 		}
 	},
 	"pages": {
+		"access-policies": {
+			"excerpt": "pages/access-policies.md",
+			"read_on": "2026-12-03",
+			"title": "Associate access policies with access entries",
+			"url": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html"
+		},
 		"auto-create-node-role": {
 			"excerpt": "pages/auto-create-node-role.md",
 			"read_on": "2026-12-03",
