@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ from eksiam.props import EksConnectorAgentRoleProps, EksNodeRoleProps
 from eksiam.settings import ENV_PREFIX
 
 DEFAULT_CONFIG_FILE = "eksiam.toml"
+# [stacks.<name>.<section>] overrides a section for one stack of an app.
+STACKS_SECTION = "stacks"
+PER_STACK_SECTIONS = frozenset({"connector", "node", "backend", "tags"})
 # The config file an app run by `eksiam synth|check --config FILE` reads.
 CONFIG_FILE_ENV = "EKSIAM_CONFIG"
 
@@ -184,6 +187,22 @@ class Config:
     # data is derived from it, so a value left unset keeps the rules' default (a path, say, is
     # required of a role only when one is configured).
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # [stacks.<name>.<section>]: what each stack sets for itself (see for_stack).
+    stack_sections: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    def for_stack(self, name: str) -> "Config":
+        """This configuration as stack ``name`` sees it: its ``[stacks.<name>.*]`` sections over the
+        shared ones (a section's keys merge; a stack's [backend] of another type replaces it)."""
+        own = self.stack_sections.get(name)
+        if not own:
+            return self
+        raw: dict[str, Any] = {section: dict(keys) for section, keys in self.values.items()}
+        raw["tags"] = dict(self.tags)
+        for section, keys in own.items():
+            if section == "backend" and keys.get("type", raw.get("backend", {}).get("type")) != raw.get("backend", {}).get("type"):
+                raw["backend"] = {}
+            raw.setdefault(section, {}).update(keys)
+        return replace(_build(raw, f"{self.source} [{STACKS_SECTION}.{name}]"), stack_sections=self.stack_sections)
 
     def to_policy_data(self) -> dict[str, Any]:
         """The settings the rules read as ``data.eksiam.config`` (and the checkov checks as JSON),
@@ -196,6 +215,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     apply ``EKSIAM_*`` overrides from ``environ`` and validate everything."""
     environ = os.environ if environ is None else environ
     raw, source = _read_toml(path if path is not None else environ.get(CONFIG_FILE_ENV) or None)
+    per_stack = _per_stack_sections(raw.pop(STACKS_SECTION, {}), source)
     _reject_unknown(raw, source)
     overrides = _env_overrides(environ)
     _switch_backend(raw, overrides)
@@ -203,7 +223,27 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         raw.setdefault(section, {}).update(values)
     if overrides:
         source = f"{source} + {ENV_PREFIX}* environment"
-    return _build(raw, source)
+    config = replace(_build(raw, source), stack_sections=per_stack)
+    for name in per_stack:
+        config.for_stack(name)  # every stack's settings are checked before any synth
+    return config
+
+
+def _per_stack_sections(stacks: Any, source: str) -> dict[str, dict[str, Any]]:
+    """``[stacks.<name>.<section>]``: a stack's own [connector], [node], [backend] or [tags]."""
+    if not isinstance(stacks, dict):
+        raise UsageError(f"{source}: [{STACKS_SECTION}] must be a table of stack names, e.g. [stacks.prod-eu.backend]")
+    for name, sections in stacks.items():
+        if not isinstance(sections, dict):
+            raise UsageError(f"{source}: [{STACKS_SECTION}.{name}] must be a table of sections, e.g. [stacks.{name}.backend]")
+        for section in sections:
+            if section not in PER_STACK_SECTIONS:
+                raise UsageError(
+                    f"{source}: [{STACKS_SECTION}.{name}.{section}] cannot be set per stack: use one of "
+                    + ", ".join(f"[{STACKS_SECTION}.{name}.{s}]" for s in sorted(PER_STACK_SECTIONS))
+                )
+        _reject_unknown(dict(sections), f"{source} [{STACKS_SECTION}.{name}]")
+    return stacks
 
 
 def _switch_backend(raw: dict[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> None:

@@ -88,7 +88,8 @@ SETTINGS: tuple[Setting, ...] = (
         "node", "cni_policy_on_irsa", bool, False,
         "the VPC CNI's permissions are on its own IRSA / Pod Identity role, not the node role", rules="cni_policy_on_irsa",
     ),
-    Setting("backend", "type", str, "local", "where each stack keeps its state", choices=("local", "cloud", "s3")),
+    # BackendConfig validates the type (and which keys it reads).
+    Setting("backend", "type", str, "local", "where each stack keeps its state: local, cloud or s3"),
     Setting("backend", "organization", str, "", "HCP Terraform organization (type cloud)"),
     Setting("backend", "workspace_prefix", str, "", "workspace = <prefix><stack> (type cloud)"),
     Setting("backend", "hostname", str, "", "HCP Terraform / Terraform Enterprise host (type cloud)"),

@@ -13,7 +13,7 @@ def build_app(config: Config, outdir: str | Path | None = None) -> App:
     """The cdktf app with one stack per enabled role (outdir: cdktf's, ``$CDKTF_OUTDIR`` first)."""
     app = App(outdir=str(outdir)) if outdir else App()
     if config.connector_enabled:
-        ConnectorAgentRoleStack(app, CONNECTOR_STACK, config.connector, config.backend)
+        ConnectorAgentRoleStack(app, CONNECTOR_STACK, config.for_stack(CONNECTOR_STACK).connector, config)
     if config.node_enabled:
-        NodeRoleStack(app, NODE_STACK, config.node, config.backend)
+        NodeRoleStack(app, NODE_STACK, config.for_stack(NODE_STACK).node, config)
     return app

@@ -41,6 +41,11 @@ def backend_synth(tmp_path_factory) -> dict[str, Path]:
         for name, backend in BACKENDS.items():
             build_app(dataclasses.replace(Config(), backend=backend), root / name).synth()
             out[name] = root / name
+        # One stack keeps its state elsewhere ([stacks.<name>.backend]).
+        toml = root / "per-stack.toml"
+        toml.write_text(f'[stacks.{NODE_STACK}.backend]\ntype = "s3"\nbucket = "acme-tfstate"\n')
+        build_app(load_config(toml, environ={}), root / "per-stack").synth()
+        out["per-stack"] = root / "per-stack"
     finally:
         os.chdir(cwd)
     return out
@@ -186,3 +191,10 @@ def test_gate_checks_stacks_whose_state_is_in_hcp_terraform(project, monkeypatch
     assert report["summary"]["opa"]["evaluated"] > 0
     synthesized = json.loads((project / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
     assert synthesized["terraform"]["cloud"]["workspaces"] == {"name": NODE_STACK}
+
+
+def test_a_stack_of_its_own_backend(backend_synth):
+    node = terraform_block(backend_synth, "per-stack", NODE_STACK)["backend"]
+    connector = terraform_block(backend_synth, "per-stack", CONNECTOR_STACK)["backend"]
+    assert node["s3"]["bucket"] == "acme-tfstate" and node["s3"]["key"] == f"{NODE_STACK}.tfstate"
+    assert "local" in connector and "s3" not in connector

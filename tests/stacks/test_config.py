@@ -197,3 +197,40 @@ def test_invalid_backend_environment_names_the_variable(environ, named):
     with pytest.raises(UsageError) as error:
         load_config(None, environ=environ)
     assert named in str(error.value)
+
+
+def test_a_stack_section_overrides_the_shared_ones_for_that_stack_only(tmp_path):
+    path = write(tmp_path, """
+[backend]
+type = "cloud"
+organization = "acme"
+
+[node]
+role_name = "nodes"
+
+[stacks.prod-eu.backend]
+type = "s3"
+bucket = "acme-tfstate"
+
+[stacks.prod-eu.node]
+role_name = "prod-nodes"
+""")
+    config = load_config(path, environ={})
+    prod = config.for_stack("prod-eu")
+    assert (prod.backend.type, prod.backend.bucket, prod.node.name) == ("s3", "acme-tfstate", "prod-nodes")
+    dev = config.for_stack("dev")
+    assert (dev.backend.type, dev.backend.organization, dev.node.name) == ("cloud", "acme", "nodes")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('[stacks.prod.gate]\nfail_on = "LOW"\n', r"\[stacks.prod.gate\] cannot be set per stack"),
+        ("[stacks.prod.node]\nrole_nme = \"x\"\n", r"unknown key \[node\] role_nme"),
+        ('[stacks.prod.backend]\ntype = "s3"\n', r"\[stacks.prod\].*bucket is required"),
+        ("[stacks]\nprod = 1\n", r"\[stacks.prod\] must be a table"),
+    ],
+)
+def test_bad_stack_sections_are_refused_before_any_synth(tmp_path, text, problem):
+    with pytest.raises(UsageError, match=problem):
+        load_config(write(tmp_path, text), environ={})

@@ -1,7 +1,11 @@
-"""Where this app's stacks keep their state: the ``[backend]`` of eksiam.toml, one state per stack.
+"""Where an app's stacks keep their state: ``[backend]`` of eksiam.toml (or a stack's own
+``[stacks.<name>.backend]``), one state per stack.
 
-The constructs set no backend; a stack does, once, from configuration. A user's own app sets
-its own (any cdktf backend); this is what ``stacks/`` does with ``[backend]``.
+The constructs set no backend; a stack does, once, by calling :func:`apply`::
+
+    from eksiam import backend, load_config
+
+    backend.apply(stack, load_config())        # stack name: the stack's construct id
 """
 
 from __future__ import annotations
@@ -10,11 +14,18 @@ import os
 from pathlib import Path
 
 from eksiam.cdk import App, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack
-from eksiam.config import BackendConfig
+from eksiam.config import BackendConfig, Config
 
 
-def add_backend(stack: TerraformStack, app: App, stack_name: str, backend: BackendConfig) -> None:
-    """Give ``stack`` its backend: a local state file, an HCP Terraform workspace, or an S3 object."""
+def apply(stack: TerraformStack, config: Config | BackendConfig, stack_name: str | None = None) -> None:
+    """Give ``stack`` its backend: a local state file, an HCP Terraform workspace, or an S3 object.
+
+    ``stack_name`` (default: the stack's construct id) names its state and picks its
+    ``[stacks.<name>.backend]``.
+    """
+    stack_name = stack_name or stack.node.id
+    backend = config.for_stack(stack_name).backend if isinstance(config, Config) else config
+    app = App.of(stack)
     if backend.type == "cloud":
         CloudBackend(
             stack,
