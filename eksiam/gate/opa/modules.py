@@ -34,7 +34,7 @@ _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _UNDEFINED_FUNCTION = re.compile(r"^undefined function (data\.[\w.]+)\.\w+$")
 
 
-def _function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str, str]) -> list[str]:
+def function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str, str]) -> list[str]:
     """The modules that failed only for calling functions of one another, if that is all that failed.
 
     Rego allows such mutual calls when every module is compiled together (conftest, HCP
@@ -59,7 +59,7 @@ def _function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str
 _IMPORT_LINE = re.compile(r"^import\s+(data\.[\w.]+)", re.MULTILINE)
 
 
-def _upload_order(modules: Mapping[str, str]) -> list[str]:
+def upload_order(modules: Mapping[str, str]) -> list[str]:
     """Policy ids with every module after the modules whose packages it imports."""
     package_of = {policy_id: f"data.{m[1]}" for policy_id, source in modules.items() if (m := _PACKAGE_LINE.search(source))}
     providers: dict[str, list[str]] = {}
