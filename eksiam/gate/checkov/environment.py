@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
-from eksiam.gate import POLICY_DIR
+from eksiam.gate import POLICY_DIR, limits
 from eksiam.gate.checkov.target import SCOPES
 
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = limits.DEFAULT_CHECKOV_TIMEOUT
 # The file holding OPA's identity of the checked file's roles (policy/checkov/eksiam_checkov_lib.py).
 IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
-TIMEOUT_ENV = "EKSIAM_CHECKOV_TIMEOUT"
+TIMEOUT_ENV = limits.CHECKOV_TIMEOUT_ENV
 # Which resources checkov's checks run on: the IAM ones (default), or all of the input.
 SCOPE_ENV = "EKSIAM_CHECKOV_SCOPE"
 EXECUTABLE_ENV = "EKSIAM_CHECKOV"
@@ -41,19 +41,6 @@ CUSTOM_CHECK_ENV = {
 }
 
 
-def _default_timeout() -> float:
-    raw = os.environ.get(TIMEOUT_ENV)
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if timeout <= 0:
-        raise UsageError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds: set it to e.g. 300")
-    return timeout
-
-
 def default_scope() -> str:
     scope = os.environ.get(SCOPE_ENV, "iam").strip().lower() or "iam"
     if scope not in SCOPES:
@@ -70,7 +57,7 @@ class CheckovOptions:
     """
 
     executable: str | None = None
-    timeout: float = field(default_factory=_default_timeout)
+    timeout: float = field(default_factory=limits.checkov_timeout)
     scope: str = field(default_factory=default_scope)
     external_checks_dir: Path | None = EXTERNAL_CHECKS_DIR
     extra_policy_arns: tuple[str, ...] | None = None

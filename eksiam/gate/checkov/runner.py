@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from eksiam.gate.checkov.parser import (
     split_by_file,
 )
 from eksiam.gate.checkov import warm
+from eksiam.gate.processes import kill_group
 from eksiam.gate.checkov.target import write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
@@ -300,7 +300,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, lab
     try:
         stdout, stderr = process.communicate(input=job, timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        kill_group(process)
         raise ToolError(
             f"checkov did not finish on {label} within {timeout:g} s: raise {TIMEOUT_ENV} or check the machine's load"
         ) from None
@@ -309,15 +309,6 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, lab
     if _STDERR_PROBLEM.search(stderr):
         raise ToolError(f"checkov reported an internal error on {label}: {_problem_line(stderr)}")
     return stdout, stderr
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    # checkov may fork workers: end the whole process group it leads, not only the parent.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.communicate()
 
 
 def _first_line(text: str) -> str:

@@ -6,20 +6,20 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from opa_client.errors import RegoParseError
+from typing import TYPE_CHECKING
 
 from eksiam.errors import ToolError
+from eksiam.gate.policy_set import policy_files
+
+if TYPE_CHECKING:
+    from opa_client.errors import RegoParseError
 
 
 def policy_modules(policy_dir: str | Path) -> dict[str, str]:
     """Every Rego module under ``policy_dir`` except tests, keyed by its relative path."""
     root = Path(policy_dir)
-    if not root.is_dir():
-        raise ToolError(f"policy directory {root} does not exist: reinstall eksiam or run from the project root")
     modules: dict[str, str] = {}
-    for path in sorted(root.rglob("*.rego")):
-        if path.name.endswith("_test.rego") or not path.is_file():
-            continue
+    for path in policy_files(root):
         policy_id = path.relative_to(root).as_posix()
         try:
             modules[policy_id] = path.read_text(encoding="utf-8")
