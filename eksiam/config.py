@@ -25,7 +25,7 @@ ENV_PREFIX = "EKSIAM_"
 # The config file an app run by `eksiam synth|check --config FILE` reads.
 CONFIG_FILE_ENV = "EKSIAM_CONFIG"
 
-# TOML key -> props field, where they differ: the TOML keeps INTERFACE.md's names.
+# TOML key -> props field, where they differ: the TOML keeps docs/configuration.md's names.
 _RENAMED = {"role_name": "name"}
 _COMMON_KEYS = {
     "enabled": bool,
