@@ -11,9 +11,10 @@ import pytest
 
 from eksiam import errors
 from eksiam.cli import main
-from eksiam.config import SECTION_KEYS, load_config
+from eksiam.config import load_config
 from eksiam.gate.findings import EngineSummary, Finding, JudgedRole, Report, Severity, WaivedFinding, Waiver
 from eksiam.gate.report import render
+from eksiam.settings import section_keys
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SUBCOMMANDS = ("synth", "check", "verify")
@@ -96,10 +97,11 @@ def test_the_configuration_page_example_loads_and_names_every_key(tmp_path):
             section = keys.setdefault(header[1], set())
         elif key := re.match(r"(\w+) =", line):
             section.add(key[1])
-    for name in ("connector", "node"):
-        assert keys[name] == set(SECTION_KEYS[name])
+    declared = section_keys()
+    for name in ("connector", "node", "gate"):
+        assert keys[name] == set(declared[name])
     backend = page("configuration.md").split("## `[backend]`", 1)[1].split("\n## ", 1)[0]
-    assert set(SECTION_KEYS["backend"]) - {"type"} <= set(re.findall(r"`(\w+)`", backend))
+    assert set(declared["backend"]) - {"type"} <= set(re.findall(r"`(\w+)`", backend))
 
 
 def test_the_limits_table_names_every_limit_the_gate_reads():
