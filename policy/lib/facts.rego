@@ -375,7 +375,7 @@ facts := {
 			"excerpt": "pages/connector-iam-role.md",
 			"read_on": "2026-12-03",
 			"title": "Amazon EKS connector IAM role",
-			"url": "https://docs.aws.amazon.com/eks/latest/userguide/connector-iam-role.html"
+			"url": "https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html"
 		},
 		"create-node-role": {
 			"excerpt": "pages/create-node-role.md",
