@@ -37,6 +37,11 @@ def test_the_synthesized_stacks_identify_their_roles_within_the_schema(policy_en
         jsonschema.validate(handoff({name: Path("/s/0/cdk.tf.json")}, {name: identity}).to_json(), SCHEMA)
 
 
+def test_the_schema_knows_exactly_the_role_kinds_the_rules_judge(policy_engine):
+    kinds = policy_engine.eval_query("x := data.eksiam.lib.identity.kinds", {})[0]["x"]
+    assert sorted(SCHEMA["$defs"]["role"]["properties"]["kind"]["enum"]) == sorted(kinds)
+
+
 def test_no_identity_is_null_and_a_malformed_one_is_refused():
     jsonschema.validate(handoff({"a.json": Path("/s/0/cdk.tf.json")}, None).to_json(), SCHEMA)
     bad = handoff({"a.json": Path("/s/0/cdk.tf.json")}, {"a.json": {"roles": {"aws_iam_role.r": {"kind": "admin"}}, "links": {}}})
