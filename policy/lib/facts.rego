@@ -516,6 +516,9 @@ facts := {
 					"why": "image pulls from ECR"
 				}
 			],
+			"trust_extra_actions": {
+				"sts:TagSession": "terraform-aws-eks writes it into the Auto Mode node role's trust; it lets the trusted service (EC2, only) tag its sessions and grants no principal anything"
+			},
 			"trust_service": "ec2"
 		},
 		"connector": {
@@ -549,7 +552,8 @@ facts := {
 				"AmazonEKSWorkerNodePolicy",
 				"AmazonEKS_CNI_Policy",
 				"AmazonEC2ContainerRegistryReadOnly",
-				"AmazonEC2ContainerRegistryPullOnly"
+				"AmazonEC2ContainerRegistryPullOnly",
+				"AmazonEKS_CNI_IPv6_Policy"
 			],
 			"name_forms": [
 				"NodeInstanceRole",

@@ -64,6 +64,7 @@ def full_report() -> dict:
         inputs=("a.json",),
         waived=(WaivedFinding(finding, waiver),),
         expired_waivers=(waiver,),
+        unused_waivers=(waiver,),
         roles=(JudgedRole(file="a.json", resource="aws_iam_role.node_role", kind="node", identified_by="tag"),),
         tool_errors=(("checkov", "b.json", "why"),),
     )
@@ -79,8 +80,8 @@ def test_the_report_page_documents_every_key_the_json_report_has():
     required = {"rule", "severity", "engine", "resource", "message"}
     assert required <= finding_keys and all(f"`{key}` |" in page("report.md") for key in required)
     assert {key for counts in document["summary"].values() for key in counts} <= documented_keys("`summary`")
-    waiver_keys = {*document["expired_waivers"][0], *(key for w in document["waived"] for key in w if key == "waiver")}
-    assert waiver_keys <= documented_keys("A waiver (`waived[].waiver`, `expired_waivers[]`)")
+    waiver_keys = {*document["expired_waivers"][0], *document["unused_waivers"][0], *(key for w in document["waived"] for key in w if key == "waiver")}
+    assert waiver_keys <= documented_keys("A waiver (`waived[].waiver`, `expired_waivers[]`, `unused_waivers[]`)")
     assert set(document["roles"][0]) == documented_keys("A role (`roles[]`)")
     assert set(document["errors"][0]) == documented_keys("An error (`errors[]`)")
 
