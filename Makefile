@@ -19,7 +19,7 @@ export CDKTF_DISABLE_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup synth deploy destroy bench wheel clean
+.PHONY: run test test-fast setup synth deploy destroy bench wheel clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) .eksiam/terraform.rc
 
@@ -53,6 +53,13 @@ wheel: $(PY_STAMP)
 test: setup
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/python -m pytest -n auto --dist loadgroup
+
+# Feedback in about a minute: the unit, Rego, report and input tests, which start no terraform,
+# cdktf (jsii), moto or checkov process (tests/conftest.py: --fast). `make test` runs them all.
+FAST_TESTS := tests/policy tests/gate tests/stacks/test_config.py
+
+test-fast: $(PY_STAMP)
+	@$(VENV)/bin/python -m pytest --fast -n auto --dist loadgroup $(FAST_TESTS)
 
 # An account that already has the connector's service-linked role keeps it (stacks/account.py).
 deploy: setup

@@ -1,6 +1,6 @@
 """The one error type of eksiam, caught once in ``eksiam.cli.main``.
 
-Each subclass carries the exit code INTERFACE.md assigns to it, so no caller has to map
+Each subclass carries the exit code docs/exit-codes.md assigns to it, so no caller has to map
 exceptions to codes, and every message is one line that says what to do next.
 """
 

@@ -1,37 +1,84 @@
-"""Shared fixtures: one synth per test session, and the project's Terraform CLI config."""
+"""Shared fixtures: one synth per test session, and the project's Terraform CLI config.
+
+Nothing heavy happens at collection: cdktf (whose import starts jsii's Node process) is
+imported by the fixtures and tests that synthesize, and the CLI config is written by the
+fixture that hands it out, so the Rego, report and input tests start in a second.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
-from pathlib import Path
-
 import tempfile
+from pathlib import Path
 
 import pytest
 
-from eksiam.gate.terraform import write_cli_config
-
-# Before cdktf starts its Node process (which copies the environment once): terraform run by
-# cdktf's Testing helpers must find the offline provider mirror too.
-TERRAFORM_CLI_CONFIG = write_cli_config(tempfile.mkdtemp(prefix="eksiam-tests-"))
-os.environ["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_CLI_CONFIG)
-
-from stacks import CONNECTOR_STACK, NODE_STACK, build_app  # noqa: E402
-from eksiam.cdk import Testing  # noqa: E402
-from eksiam.config import load_config  # noqa: E402
-
-# cdktf's Testing class starts with "Test": keep pytest from collecting it.
-Testing.__test__ = False
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+# Where terraform run by cdktf's Testing helpers finds the project's CLI config (the offline
+# provider mirror): named in the environment before any cdktf import, because jsii's Node
+# process copies the environment once, when it starts; written by `terraform_cli_config`.
+_CLI_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="eksiam-tests-"))
+
+
+# Fixtures that start tools: terraform, or cdktf (jsii's Node process) to synthesize.
+_TOOL_FIXTURES = frozenset({"terraform_cli_config", "synth_dir", "synthesized", "project"})
+_MODULE_MARKED_INTEGRATION = re.compile(r"^pytestmark\s*=.*\bpytest\.mark\.integration\b", re.MULTILINE)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast", action="store_true",
+        help="only tests that start no terraform, cdktf, moto or checkov process (make test-fast)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["TF_CLI_CONFIG_FILE"] = str(_CLI_CONFIG_DIR / "terraform.rc")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CLI_CONFIG_DIR, ignore_errors=True)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # With --fast a module marked integration as a whole is not even imported: its imports
+    # may start jsii's Node process.
+    if config.getoption("--fast") and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        if _MODULE_MARKED_INTEGRATION.search(collection_path.read_text(encoding="utf-8")):
+            return True
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test using a fixture that starts tools is an integration test, and --fast leaves
+    every integration test out."""
+    for item in items:
+        if _TOOL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+    if config.getoption("--fast"):
+        slow = [item for item in items if item.get_closest_marker("integration")]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker("integration")]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> list[pytest.Item] | None:
+    # cdktf's Testing class starts with "Test": not a test class of ours.
+    if name == "Testing" and getattr(obj, "__module__", "").startswith("cdktf"):
+        return []
+    return None
 
 
 def synthesize_in_process(config, out_dir: Path) -> Path:
     """This project's app synthesized in the test process (one jsii start per session)."""
+    from stacks import build_app
+
     build_app(config, out_dir).synth()
     return out_dir
 
@@ -68,7 +115,7 @@ def write_project(directory: Path) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+def project(tmp_path, monkeypatch, terraform_cli_config) -> Path:
     """The working directory is a cdktf project running this repository's app."""
     monkeypatch.chdir(write_project(tmp_path))
     return tmp_path
@@ -77,12 +124,16 @@ def project(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def terraform_cli_config() -> Path:
     """The project's Terraform CLI config (offline provider mirror when there is one)."""
-    return TERRAFORM_CLI_CONFIG
+    from eksiam.gate.terraform import write_cli_config
+
+    return write_cli_config(_CLI_CONFIG_DIR)
 
 
 @pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory) -> Path:
+def synth_dir(tmp_path_factory, terraform_cli_config) -> Path:
     """Both stacks synthesized once, with the default configuration."""
+    from eksiam.config import load_config
+
     workdir = tmp_path_factory.mktemp("synth")
     cwd = Path.cwd()
     os.chdir(workdir)  # state paths are relative to the working directory
@@ -95,6 +146,8 @@ def synth_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthesized(synth_dir) -> dict[str, dict]:
+    from stacks import CONNECTOR_STACK, NODE_STACK
+
     return {
         name: json.loads((synth_dir / "stacks" / name / "cdk.tf.json").read_text())
         for name in (CONNECTOR_STACK, NODE_STACK)

@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -170,12 +169,11 @@ def _run_app(project: CdktfProject, staging: Path, config_path: str | None) -> N
     # only on a clean exit: the app gets a temporary directory of this run's, removed with it.
     with tempfile.TemporaryDirectory(prefix="eksiam-app-") as app_tmp:
         env.update(TMPDIR=app_tmp, TEMP=app_tmp, TMP=app_tmp)
-        try:
-            done = processes.run(project.app, shell=True, cwd=project.directory, env=env, timeout=APP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise UsageError(f"the cdktf app `{project.app}` did not finish within {APP_TIMEOUT} s: fix the app") from None
-        except OSError as error:
-            raise UsageError(f"cannot run the cdktf app `{project.app}` in {project.directory}: {error.strerror or error}") from None
+        done = processes.run_tool(
+            project.app, shell=True, cwd=project.directory, env=env, timeout=APP_TIMEOUT, failure=UsageError,
+            timed_out=f"the cdktf app `{project.app}` did not finish within {APP_TIMEOUT} s: fix the app",
+            cannot_start=f"cannot run the cdktf app `{project.app}` in {project.directory}: {{reason}}",
+        )
     if done.returncode != 0:
         raise UsageError(f"the cdktf app `{project.app}` failed: {_last_line(done.stderr or done.stdout)}")
 

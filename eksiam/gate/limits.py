@@ -8,7 +8,9 @@ is synthesized or OPA is started, not after minutes of planning. ``run_check`` a
 |---|---|---|
 | ``EKSIAM_MAX_INPUT_MB`` | 64 | the largest JSON file the gate reads (checked before reading it) |
 | ``EKSIAM_OPA_TIMEOUT`` | 30 | seconds one OPA request may take |
-| ``EKSIAM_CHECKOV_TIMEOUT`` | 300 | seconds one checkov run may take (parsed by :mod:`eksiam.gate.checkov.environment`) |
+| ``EKSIAM_CHECKOV_TIMEOUT`` | 300 | seconds one checkov run may take |
+
+Each is parsed here and nowhere else (checkov's options take their default from here too).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from eksiam.errors import UsageError
 
 MAX_INPUT_ENV = "EKSIAM_MAX_INPUT_MB"
 OPA_TIMEOUT_ENV = "EKSIAM_OPA_TIMEOUT"
+CHECKOV_TIMEOUT_ENV = "EKSIAM_CHECKOV_TIMEOUT"
 DEFAULT_MAX_INPUT_MB = 64.0
 DEFAULT_OPA_TIMEOUT = 30.0
+DEFAULT_CHECKOV_TIMEOUT = 300.0
 # Nesting no Terraform configuration, plan or IAM snapshot comes near (plans nest ~20 deep);
 # deep enough to be harmless, shallow enough that no reader on the way recurses too far.
 MAX_JSON_DEPTH = 256
@@ -34,7 +38,7 @@ _MB = 1024 * 1024
 class Limits:
     max_input_bytes: int = int(DEFAULT_MAX_INPUT_MB * _MB)
     opa_timeout: float = DEFAULT_OPA_TIMEOUT
-    checkov_timeout: float = 300.0
+    checkov_timeout: float = DEFAULT_CHECKOV_TIMEOUT
 
     @property
     def max_input_mb(self) -> float:
@@ -66,12 +70,8 @@ def opa_timeout(environ: Mapping[str, str] | None = None) -> float:
 
 
 def checkov_timeout(environ: Mapping[str, str] | None = None) -> float:
-    # checkov's runner reads the same variable again when it starts; this moves the check up
-    # front, and refuses "nan" and "inf" too.
-    from eksiam.gate.checkov.environment import DEFAULT_TIMEOUT, TIMEOUT_ENV
-
     environ = os.environ if environ is None else environ
-    return _positive_number(environ, TIMEOUT_ENV, DEFAULT_TIMEOUT, "seconds", "300")
+    return _positive_number(environ, CHECKOV_TIMEOUT_ENV, DEFAULT_CHECKOV_TIMEOUT, "seconds", "300")
 
 
 def read_limits(environ: Mapping[str, str] | None = None) -> Limits:

@@ -192,7 +192,7 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
 def _check_tools(request: CheckRequest, *, app: bool) -> None:
     """The tools' settings from the environment, checked before the first one runs."""
     if request.opa_url:
-        from eksiam.gate.opa.client import OpaEndpoint
+        from eksiam.gate.opa.transport import OpaEndpoint
 
         OpaEndpoint.parse(request.opa_url)
     if request.use_checkov:

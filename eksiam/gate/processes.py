@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from eksiam.errors import ToolError
+from eksiam.errors import EksiamError, ToolError
 
 # How long a tool may take to exit after SIGTERM before its group gets SIGKILL.
 GRACE_SECONDS = 5.0
@@ -73,6 +73,27 @@ def run(
         with _lock:
             _running.pop(process.pid, None)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def run_tool(
+    command: Sequence[str] | str,
+    *,
+    cwd: str | Path,
+    env: Mapping[str, str],
+    timeout: float,
+    failure: type[EksiamError],
+    timed_out: str,
+    cannot_start: str,
+    shell: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """:func:`run` for a tool the gate depends on: a timeout raises ``failure(timed_out)``, a
+    command that cannot start ``failure(cannot_start)`` with ``{reason}`` filled in."""
+    try:
+        return run(command, cwd=cwd, env=env, timeout=timeout, shell=shell)
+    except subprocess.TimeoutExpired:
+        raise failure(timed_out) from None
+    except OSError as error:
+        raise failure(cannot_start.format(reason=error.strerror or error)) from None
 
 
 def terminate_all() -> None:
@@ -140,6 +161,21 @@ def _watch(shutdown: int) -> None:
         time.sleep(0.1)
 
 
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """End the process group ``process`` leads at once (SIGKILL; a tool's workers and plugins
+    are in it too), or the leader alone when the group cannot be signalled, and reap it.
+
+    The one way the gate ends a tool's process group (terraform, the app, checkov, a checkov
+    started ahead)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(OSError):
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
+        process.communicate(timeout=GRACE_SECONDS)
+
+
 def _end_group(process: subprocess.Popen[str]) -> None:
     """SIGTERM to the group, SIGKILL after the grace period, and the leader reaped."""
     _signal_group(process.pid, signal.SIGTERM)
@@ -147,11 +183,7 @@ def _end_group(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         pass
-    _kill_group(process.pid)
-    try:
-        process.communicate(timeout=GRACE_SECONDS)
-    except (subprocess.TimeoutExpired, ValueError, OSError):
-        process.kill()
+    kill_group(process)
 
 
 def _kill_group(pgid: int) -> None:

@@ -26,6 +26,7 @@ import yaml
 
 from eksiam.errors import EXIT_USAGE, EksiamError, UsageError
 from eksiam.gate import POLICY_DIR
+from eksiam.gate.policy_set import policy_files
 from eksiam.gate.rego_bundle import Module, bundle, parse_module, prefix
 from eksiam.gate.report.rules import metadata_blocks
 
@@ -56,8 +57,8 @@ def metadata_block(text: str) -> dict[str, Any]:
 def rule_files(policy_dir: Path = POLICY_DIR) -> list[Path]:
     """Every rule module: a .rego outside lib/ and checkov/ that declares package eksiam.rules.*."""
     files = []
-    for path in sorted(policy_dir.rglob("*.rego")):
-        if path.name.endswith("_test.rego") or {"lib", "checkov"} & set(path.relative_to(policy_dir).parts):
+    for path in policy_files(policy_dir):
+        if {"lib", "checkov"} & set(path.relative_to(policy_dir).parts):
             continue
         package = _PACKAGE.search(path.read_text(encoding="utf-8"))
         if package and package.group(1).startswith("eksiam.rules."):
@@ -185,10 +186,8 @@ def bundle_modules(policy_dir: Path = POLICY_DIR) -> list[Module]:
     """The modules the free-tier bundle holds: the adapters and helpers of lib/ (not the test
     builders), every rule, and hcp.rego; each rule module with its METADATA as annotations."""
     modules = []
-    for path in sorted(policy_dir.rglob("*.rego")):
+    for path in policy_files(policy_dir):
         relative = path.relative_to(policy_dir).as_posix()
-        if path.name.endswith("_test.rego"):
-            continue
         text = path.read_text(encoding="utf-8")
         package = package.group(1) if (package := _PACKAGE.search(text)) else ""
         if package == "eksiam.lib.testing" or not (

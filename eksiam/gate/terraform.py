@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -139,12 +138,11 @@ class Terraform:
             raise ToolError("terraform is not on PATH: install Terraform >= 1.6 and retry")
         command = [binary, *args, "-no-color"]
         # Its own process group, ended with the run: provider plugins must not outlive the gate.
-        try:
-            done = processes.run(command, cwd=self.workdir, env=self._env(), timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise ToolError(f"terraform {args[0]} timed out after {self.timeout} s in {self.workdir}") from None
-        except OSError as error:
-            raise ToolError(f"cannot start terraform ({binary}): {error.strerror or error}; reinstall Terraform >= 1.6") from None
+        done = processes.run_tool(
+            command, cwd=self.workdir, env=self._env(), timeout=self.timeout, failure=ToolError,
+            timed_out=f"terraform {args[0]} timed out after {self.timeout} s in {self.workdir}",
+            cannot_start=f"cannot start terraform ({binary}): {{reason}}; reinstall Terraform >= 1.6",
+        )
         if done.returncode != 0:
             raise ToolError(f"terraform {args[0]} failed in {self.workdir}: {_first_error(done.stderr or done.stdout)}")
         return done.stdout
@@ -219,13 +217,20 @@ def plan_stacks(
     return [(_write_plan(scratch_root / f.parent.name, plans[f]), f in cached) for f in stack_files]
 
 
+def without_imports(stack: Any) -> Any:
+    """A Terraform JSON configuration without its top-level ``import`` blocks: the desired
+    configuration the gate judges (an import only adopts an existing resource into it, and
+    planning one would make terraform read the account)."""
+    return {key: value for key, value in stack.items() if key != "import"} if isinstance(stack, dict) else stack
+
+
 def _desired(stack_file: Path) -> Any:
     """The stack as the gate plans it: without its import blocks."""
     try:
         stack = json.loads(stack_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise UsageError(f"cannot read {stack_file}: {error}: synthesize the stack again") from None
-    return {key: value for key, value in stack.items() if key != "import"} if isinstance(stack, dict) else stack
+    return without_imports(stack)
 
 
 def _plan_key_parts(cli_config: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
@@ -41,11 +41,11 @@ ADDRESS_PREFIXES = (("connector_", CONNECTOR), ("node_", NODE))
 # The settings the Rego rules read (data.eksiam.config), as JSON: the gate passes the run's
 # configuration here (eksiam/settings.py declares them). checkov run by hand gets the defaults.
 SETTINGS_ENV = "EKSIAM_CHECKOV_SETTINGS"
-# The gate's OPA decisions on the files being checked (data.eksiam.main.checkov per file, as
-# JSON {"files": {<directory of the file's copy>: decision}}): which resources are EKS roles,
-# which role each linking resource belongs to, and what each node role's allowlist accepts.
-# With it the checks judge exactly the roles the Rego rules judge; without it (checkov run by
-# hand) they fall back to the tag, the addresses and the names.
+# The gate's hand-off for this checkov run (policy/schema/checkov_handoff.json): for each file
+# checkov reads, OPA's identity of its roles — which resources are EKS roles, which role each
+# linking resource belongs to, and what each node role's allowlist accepts. With it the checks
+# judge exactly the roles the Rego rules judge; without it (checkov run by hand), or for a file
+# the gate gives no identity, they fall back to the tag, the addresses and the names.
 IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
 
 CONNECTOR_DOC = "https://docs.aws.amazon.com/eks/latest/userguide/connector-iam-role.html"
@@ -158,30 +158,45 @@ def references(conf: dict[str, Any]) -> list[str]:
 
 # --- which role -------------------------------------------------------------------------
 
-_identity_cache: dict[str, Any] = {}
-# The file the check being run is reading (set by EksiamCheck before each evaluation; checkov
-# evaluates one resource at a time in a process).
+HANDOFF_VERSION = 1
+_handoffs: dict[str, list[dict[str, Any]]] = {}
+# The file the check being run is reading, as checkov names it to the check (set by
+# EksiamCheck.run before each evaluation; checkov evaluates one resource at a time in a process).
 _current_file = {"path": ""}
 
 
+def _handoff(path: str) -> list[dict[str, Any]]:
+    """The hand-off's entries, one per file of this checkov run."""
+    if path not in _handoffs:
+        # A file the gate wrote for this run; unreadable is a fault, never a silent fallback.
+        with open(path, encoding="utf-8") as handle:
+            handoff = json.load(handle)
+        if not isinstance(handoff, dict) or handoff.get("version") != HANDOFF_VERSION:
+            raise ValueError(f"{path} is not a version {HANDOFF_VERSION} eksiam hand-off: reinstall eksiam")
+        _handoffs[path] = list(handoff["files"])
+    return _handoffs[path]
+
+
+def _names(target: str, checkov_name: str) -> bool:
+    """Whether checkov's name for a file is ``target``: checkov names a file by its path from a
+    root it picks (its working directory, or the common directory of its files), so the name
+    ends the target (eksiam.gate.checkov.handoff.HandoffFile.named, of which this is the reader's copy)."""
+    name = PurePosixPath(checkov_name).parts
+    name = name[1:] if name[:1] == ("/",) else name
+    parts = PurePosixPath(target).parts
+    return bool(name) and parts[len(parts) - len(name):] == name
+
+
 def shared_identity() -> dict[str, Any] | None:
-    """The gate's decision for the file checkov is reading, or None when not run by the gate."""
+    """The gate's identity for the file checkov is reading, or None when it gives none."""
     path = os.environ.get(IDENTITY_ENV)
     if not path:
         return None
-    if path not in _identity_cache:
-        # A file the gate wrote for this run; unreadable is a fault, never a silent fallback.
-        with open(path, encoding="utf-8") as handle:
-            _identity_cache[path] = json.load(handle)
-    key = _file_key(_current_file["path"])
-    # A file the gate has no decision for holds no EKS role the checks may judge.
-    return (_identity_cache[path].get("files") or {}).get(key, {"roles": {}, "links": {}})
-
-
-def _file_key(scanned_file: str) -> str:
-    """``…/3/cdk.tf.json`` -> ``3``: the directory the gate put the file's copy in."""
-    parts = [part for part in re.split(r"[\\/]", scanned_file) if part]
-    return parts[-2] if len(parts) >= 2 else ""
+    entries = [entry for entry in _handoff(path) if _names(entry["target"], _current_file["path"])]
+    if len(entries) != 1:
+        raise ValueError(f"the gate's hand-off names {len(entries)} files {_current_file['path']!r}: reinstall eksiam")
+    identity: dict[str, Any] | None = entries[0]["identity"]
+    return identity
 
 
 def short_name(address: str) -> str:
@@ -422,8 +437,19 @@ class EksiamCheck(BaseResourceCheck):
             return address
         return f"{self.entity_type}.{self.entity_path.rsplit(':', 1)[-1]}"
 
+    def run(
+        self,
+        scanned_file: str,
+        entity_configuration: dict[str, Any],
+        entity_name: str,
+        entity_type: str,
+        skip_info: Any,
+    ) -> Any:
+        # The file as checkov names it: the key of its entry in the gate's hand-off.
+        _current_file["path"] = scanned_file
+        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
+
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        _current_file["path"] = self.entity_path.rsplit(":", 2)[0]
         try:
             problems = self.evaluate(conf, self.entity_type, self.resource_address(conf))
         except Unreadable as error:

@@ -35,6 +35,18 @@ def test_a_bad_limit_stops_an_input_check_before_opa_runs(capsys, monkeypatch, v
     assert "eksiam: opa" not in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "nan", "inf"])
+def test_checkovs_own_options_refuse_what_the_gate_refuses(monkeypatch, value):
+    # One parser per limit: the options a checkov run is given cannot accept what read_limits refused.
+    from eksiam.gate.checkov import CheckovOptions
+
+    monkeypatch.setenv("EKSIAM_CHECKOV_TIMEOUT", value)
+    with pytest.raises(UsageError, match=f"EKSIAM_CHECKOV_TIMEOUT={value!r} is not a positive number"):
+        read_limits()
+    with pytest.raises(UsageError, match=f"EKSIAM_CHECKOV_TIMEOUT={value!r} is not a positive number"):
+        CheckovOptions()
+
+
 @pytest.mark.parametrize("variable", VARIABLES)
 def test_a_bad_limit_stops_an_app_check_before_synth(project, capsys, monkeypatch, variable):
     monkeypatch.setenv(variable, "ten")

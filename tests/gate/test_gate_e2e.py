@@ -369,3 +369,47 @@ def test_bad_checkov_scope_is_refused_before_any_work(synth_dir, monkeypatch, ca
     monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "everything")
     code, out, err = run_cli(["check", "--input", str(synth_dir / "stacks" / NODE_STACK / "cdk.tf.json")], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and "EKSIAM_CHECKOV_SCOPE" in err and "opa" not in err
+
+
+def _answer(report: dict) -> dict:
+    """A JSON report without what says where its verdicts came from (the cache counts)."""
+    summary = {engine: {k: v for k, v in counts.items() if k != "cached"} for engine, counts in report["summary"].items()}
+    return {**report, "summary": summary}
+
+
+def test_a_cached_run_gives_the_uncached_answer_with_findings_present(project, capsys, monkeypatch):
+    """The cache never changes an answer: with a flaw, the second run (every plan and verdict
+    from the cache, made in the first run's staging and run directories, gone since) reports
+    the same findings, at the same files and lines, with the same counts."""
+    monkeypatch.setenv("EKSIAM_NODE_ADDITIONAL_POLICY_ARNS", '["arn:aws:iam::aws:policy/AdministratorAccess"]')
+    answers = []
+    for run in ("first", "cached"):
+        code, out, err = run_cli(["check", "--format", "json", "--report", f"sarif={run}.sarif"], capsys)
+        answers.append((code, json.loads(out), json.loads((project / f"{run}.sarif").read_text()), err))
+    (code, first, first_sarif, _), (again_code, again, again_sarif, err) = answers
+    assert code == again_code == 1 and first["findings"], "the flaw is found"
+    assert "2 of 2 plans cached" in err and again["summary"]["opa"]["cached"] == 4 and again["summary"]["checkov"]["cached"] == 4
+    assert _answer(again) == _answer(first)
+    assert again_sarif == first_sarif
+    published = {str(p.relative_to(project)) for p in (project / "cdktf.out" / "stacks").glob("*/cdk.tf.json")}
+    assert {f["file"] for f in again["findings"]} <= published
+    located = {
+        location["physicalLocation"]["artifactLocation"]["uri"]
+        for result in again_sarif["runs"][0]["results"] for location in result["locations"]
+    }
+    assert located and all(uri.endswith(tuple(published)) for uri in located), located
+
+    # --input: the same content at another path is the same evaluation, reported at its own path.
+    node = project / "cdktf.out" / "stacks" / NODE_STACK / "cdk.tf.json"
+    inputs = []
+    for run in ("first", "moved"):
+        copy_ = project / run / "node.tf.json"
+        copy_.parent.mkdir()
+        shutil.copyfile(node, copy_)
+        code, out, _ = run_cli(["check", "--format", "json", "--input", str(copy_)], capsys)
+        inputs.append((code, json.loads(out), copy_))
+    (code, first, first_path), (again_code, again, again_path) = inputs
+    assert code == again_code == 1 and first["findings"]
+    assert again["summary"]["opa"]["cached"] == 1 and again["summary"]["checkov"]["cached"] == 1
+    assert {f["file"] for f in again["findings"]} == {str(again_path)}
+    assert json.loads(json.dumps(_answer(again)).replace(str(again_path), str(first_path))) == _answer(first)

@@ -1,8 +1,6 @@
-"""eksiam.gate.opa: the embedded OPA REST endpoint and the gate's fail-closed use of it.
-
-Everything here runs the real OPA library behind real HTTP on 127.0.0.1; the gate side
-talks to it only through opa-python-client.
-"""
+"""eksiam.gate.opa: the in-process evaluator, the REST client for --opa-url (against the OPA
+double of tests/opa_double: the real OPA library behind real HTTP on 127.0.0.1), and the
+gate's fail-closed use of both."""
 
 from __future__ import annotations
 
@@ -18,15 +16,9 @@ import requests
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import Finding, Severity
 from eksiam.gate.inputs import load_input
-from eksiam.gate.opa.client import (
-    DEFAULT_POLICY_CONFIG,
-    TOKEN_ENV,
-    OpaEndpoint,
-    OpaGate,
-    merged_policy_config,
-    run_opa,
-)
-from eksiam.gate.opa.endpoint import EmbeddedOpaServer
+from eksiam.gate.opa import OpaEndpoint, open_opa, run_opa
+from eksiam.gate.opa.transport import TOKEN_ENV
+from tests.opa_double import OpaServerDouble
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "opa"
 POLICY = FIXTURES / "policy"
@@ -36,11 +28,11 @@ COMPLIANT = FIXTURES / "inputs" / "compliant-node-role.json"
 
 @pytest.fixture
 def server():
-    with EmbeddedOpaServer() as running:
+    with OpaServerDouble() as running:
         yield running
 
 
-def api(server: EmbeddedOpaServer, method: str, path: str, token: str | None = "", **kwargs) -> requests.Response:
+def api(server: OpaServerDouble, method: str, path: str, token: str | None = "", **kwargs) -> requests.Response:
     """One raw HTTP request to the server, authenticated with its token unless told otherwise."""
     token = server.token if token == "" else token
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
@@ -83,7 +75,7 @@ def test_server_listens_on_loopback_on_a_random_port(server):
 
 
 def test_two_servers_get_different_ports_and_tokens():
-    with EmbeddedOpaServer() as first, EmbeddedOpaServer() as second:
+    with OpaServerDouble() as first, OpaServerDouble() as second:
         assert first.port != second.port
         assert first.token != second.token
         assert api(first, "GET", "/health", token=second.token).status_code == 401
@@ -169,7 +161,7 @@ def test_ad_hoc_query_returns_bindings_or_nothing(server):
 
 def test_server_started_with_a_policy_set_holds_it_as_opa_run_does():
     policies = {"lib/names.rego": "package lib\nname := \"alice\"\n", "demo.rego": "package demo\nimport data.lib\nallow if input.user == lib.name\n"}
-    with EmbeddedOpaServer(policies) as server:
+    with OpaServerDouble(policies) as server:
         assert server.policies == policies
         listed = api(server, "GET", "/v1/policies").json()["result"]
         assert {p["id"]: p["raw"] for p in listed} == policies
@@ -177,7 +169,7 @@ def test_server_started_with_a_policy_set_holds_it_as_opa_run_does():
 
 
 def test_server_started_with_a_set_that_does_not_compile_holds_nothing():
-    with EmbeddedOpaServer({"bad.rego": "package bad\nx := undefined_function(1)\n"}) as server:
+    with OpaServerDouble({"bad.rego": "package bad\nx := undefined_function(1)\n"}) as server:
         assert server.policies == {}
         assert api(server, "GET", "/v1/policies").json() == {"result": []}
 
@@ -190,7 +182,7 @@ def test_evaluation_error_is_a_500_with_the_location(server):
 
 
 def test_server_stops_and_closes_its_port_on_exit():
-    with EmbeddedOpaServer() as server:
+    with OpaServerDouble() as server:
         port = server.port
         assert port_is_open(port)
     assert not port_is_open(port)
@@ -198,7 +190,7 @@ def test_server_stops_and_closes_its_port_on_exit():
 
 def test_server_stops_even_when_the_block_raises():
     with pytest.raises(RuntimeError, match="boom"):
-        with EmbeddedOpaServer() as server:
+        with OpaServerDouble() as server:
             port = server.port
             raise RuntimeError("boom")
     assert not port_is_open(port)
@@ -237,34 +229,35 @@ def test_gate_uploads_the_config_as_data_eksiam_config():
     assert [(f.file, f.rule) for f in outcome.findings] == [(str(COMPLIANT), "EKSIAM-TEST-001")]
 
 
-def test_config_is_merged_over_the_defaults():
-    merged = merged_policy_config({"node": {"role_name": "Custom", "additional_policy_arns": ["arn:aws:iam::aws:policy/X"]}})
-    assert merged["node"]["role_name"] == "Custom"
-    assert merged["node"]["additional_policy_arns"] == ["arn:aws:iam::aws:policy/X"]
-    assert merged["node"]["allow_ipv6_cni"] is False
-    assert merged["connector"] == DEFAULT_POLICY_CONFIG["connector"]
-    assert merged_policy_config(None) == DEFAULT_POLICY_CONFIG
+def test_without_a_config_the_rules_get_no_data_and_with_one_exactly_it(server):
+    # The caller passes the data (the SDK's Config, through the pipeline); without it the rules
+    # apply their own defaults, as in an HCP Terraform policy set.
+    config = {"node": {"role_name": "RenamedNodeRole"}}
+    with open_opa(POLICY, opa_url=server.url, token=server.token) as gate:
+        gate.evaluate(load_input(COMPLIANT))
+    assert "result" not in api(server, "GET", "/v1/data/eksiam/config").json()
+    with open_opa(POLICY, opa_url=server.url, token=server.token, policy_config=config) as gate:
+        gate.evaluate(load_input(COMPLIANT))
+    assert api(server, "GET", "/v1/data/eksiam/config").json()["result"] == config
 
 
 # -- the gate: OPA given by URL, as if external --------------------------------------------
 
 
 def test_gate_drives_an_opa_server_given_by_url_over_http(server):
-    with OpaGate(POLICY, opa_url=server.url, environ={TOKEN_ENV: server.token}) as gate:
+    with open_opa(POLICY, opa_url=server.url, environ={TOKEN_ENV: server.token}) as gate:
         decision = gate.evaluate(load_input(RENAMED))
     assert [f.rule for f in decision.findings] == ["EKSIAM-TEST-001"]
     # What the client uploaded is on the server, read back over plain HTTP.
     listed = sorted(p["id"] for p in api(server, "GET", "/v1/policies").json()["result"])
     assert listed == ["checks/role_name.rego", "lib/result.rego", "main.rego"]
-    config = api(server, "GET", "/v1/data/eksiam/config").json()["result"]
-    assert config == DEFAULT_POLICY_CONFIG
 
 
 def test_gate_removes_stale_eksiam_modules_and_leaves_others_alone(server):
     always = 'package eksiam.rules.removed\nrule_id := "EKSIAM-GONE"\ndeny contains {"id": "EKSIAM-GONE", "severity": "HIGH", "resource": "r", "msg": "m"}\n'
     api(server, "PUT", "/v1/policies/checks/removed.rego", data=always)
     api(server, "PUT", "/v1/policies/theirs.rego", data="package theirs\nx := 1\n")
-    with OpaGate(POLICY, opa_url=server.url, token=server.token) as gate:
+    with open_opa(POLICY, opa_url=server.url, token=server.token) as gate:
         decision = gate.evaluate(load_input(COMPLIANT))
     assert decision.rules == ("EKSIAM-TEST-001",)
     listed = {p["id"] for p in api(server, "GET", "/v1/policies").json()["result"]}
@@ -275,7 +268,7 @@ def test_gate_removes_stale_eksiam_modules_and_leaves_others_alone(server):
 @pytest.mark.parametrize("token", [None, "wrong"], ids=["no-token", "wrong-token"])
 def test_gate_rejected_by_a_servers_token_check_fails_closed(server, token):
     with pytest.raises(ToolError, match=rf"unauthorized \(HTTP 401\).*{TOKEN_ENV}"):
-        with OpaGate(POLICY, opa_url=server.url, token=token, environ={}):
+        with open_opa(POLICY, opa_url=server.url, token=token, environ={}):
             pass
 
 
@@ -301,7 +294,7 @@ def test_server_that_never_answers_times_out():
 )
 def test_unusable_opa_url_is_a_usage_error(url):
     with pytest.raises(UsageError, match="--opa-url"):
-        OpaGate(POLICY, opa_url=url)
+        open_opa(POLICY, opa_url=url)
 
 
 def test_opa_url_defaults_ports_by_scheme():
@@ -310,34 +303,25 @@ def test_opa_url_defaults_ports_by_scheme():
     assert OpaEndpoint.parse("http://[::1]:8181").host == "[::1]"
 
 
-def test_embedded_server_is_reached_directly_even_behind_a_proxy(monkeypatch):
-    # A CI runner's proxy cannot reach our loopback port; requests would use it for
-    # 127.0.0.1 unless NO_PROXY said otherwise.
+def test_the_default_engine_opens_no_port_and_needs_no_proxy(monkeypatch):
+    # In-process: a CI runner's dead proxy, or anything else on the machine, cannot come between.
     dead_proxy = f"http://127.0.0.1:{free_port()}"
     for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, dead_proxy)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    outcome = run_opa([load_input(RENAMED)], POLICY)
-    assert [f.rule for f in outcome.findings] == ["EKSIAM-TEST-001"]
-
-
-def test_embedded_server_of_the_gate_is_gone_after_the_block():
-    with OpaGate(POLICY) as gate:
-        assert gate.url.startswith("http://127.0.0.1:")
-        port = int(gate.url.rsplit(":", 1)[1])
-        assert port_is_open(port)
-    assert not port_is_open(port)
+    before = set(threading.enumerate())
+    with open_opa(POLICY) as gate:
+        assert [f.rule for f in gate.evaluate(load_input(RENAMED)).findings] == ["EKSIAM-TEST-001"]
+        assert set(threading.enumerate()) == before, "no server thread"
+    assert not gate.url.startswith("http")
 
 
 # -- the gate fails closed on bad policies and bad decisions ----------------------------------
 
 
-def test_parse_error_names_the_file_and_line_and_stops_the_server(tmp_path):
+def test_parse_error_names_the_file_and_line(tmp_path):
     policy = policy_copy(tmp_path, {"checks/broken.rego": "package eksiam.rules.broken\n\nx := ]\n"})
     with pytest.raises(ToolError, match=r"policy/checks/broken\.rego:3: rego_parse_error"):
         run_opa([load_input(COMPLIANT)], policy)
-    assert not [t for t in threading.enumerate() if t.name == "eksiam-embedded-opa"]
 
 
 def test_compile_error_names_the_file_and_line(tmp_path):
@@ -353,7 +337,7 @@ def test_function_cycle_between_modules_loads_at_start_but_is_named_when_uploade
     second = "package eksiam.lib.second\n\nimport data.eksiam.lib.first\n\nh(x) := x * 2\n\nk(x) := first.f(x)\n"
     policy = policy_copy(tmp_path, {"lib/first.rego": first, "lib/second.rego": second})
     assert [f.rule for f in run_opa([load_input(RENAMED)], policy).findings] == ["EKSIAM-TEST-001"]
-    with EmbeddedOpaServer() as remote:
+    with OpaServerDouble() as remote:
         monkeypatch.setenv(TOKEN_ENV, remote.token)
         with pytest.raises(ToolError, match=r"policy/lib/first\.rego, .*policy/lib/second\.rego depend on one another's functions"):
             run_opa([load_input(COMPLIANT)], policy, opa_url=remote.url)
@@ -410,7 +394,7 @@ def test_malformed_finding_fails_closed(tmp_path, finding, problem):
 def test_evaluation_error_fails_closed(tmp_path):
     rule = 'package eksiam.rules.conflict\n\nrule_id := "EKSIAM-C"\nrule_id := "EKSIAM-D" if input.resource\n'
     policy = policy_copy(tmp_path, {"checks/conflict.rego": rule})
-    with pytest.raises(ToolError, match=r"failed to evaluate data\.eksiam\.main .*HTTP 500 .*eval_conflict_error"):
+    with pytest.raises(ToolError, match=r"failed to evaluate data\.eksiam\.main .*eval_conflict_error"):
         run_opa([load_input(COMPLIANT)], policy)
 
 

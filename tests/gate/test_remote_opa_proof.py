@@ -3,7 +3,7 @@
 The fake OPA here is a loopback HTTP server speaking just enough of OPA's REST API for the
 gate's client: it accepts policy and data uploads and answers the decision with whatever the
 test tells it. The real rule ids come from the policy METADATA, as the gate reads them; the
-control at the end runs a real OPA (the embedded engine's REST endpoint) by URL.
+control at the end runs a real OPA engine behind REST (tests/opa_double) by URL.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from eksiam.cli import main
 from eksiam.gate import POLICY_DIR
-from eksiam.gate.opa.endpoint import EmbeddedOpaServer
+from tests.opa_double import OpaServerDouble
 from eksiam.gate.report.rules import load_rule_metadata
 
 SECURE = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
@@ -149,7 +149,7 @@ def test_a_server_holding_the_policy_set_gets_no_upload_and_a_changed_module_is_
 
 
 def test_a_real_opa_by_url_passes_and_fails_as_the_embedded_one(capsys, monkeypatch):
-    with EmbeddedOpaServer() as server:
+    with OpaServerDouble() as server:
         monkeypatch.setenv("EKSIAM_OPA_TOKEN", server.token)
         code, out, err = check(capsys, server.url)
         assert code == 0 and json.loads(out)["passed"] is True, err

@@ -99,6 +99,7 @@ def test_corpus_figures():
     assert kinds["insecure"] >= 40 and kinds["secure"] >= 5 and kinds["fault"] >= 5
 
 
+@pytest.mark.integration  # runs checkov
 def test_both_engines_fail_every_insecure_case_and_pass_the_controls(capsys):
     """One gate run with OPA and checkov over the corpus. A file checkov cannot evaluate is an
     error for that file (exit 3), with OPA's findings for it still in the report."""

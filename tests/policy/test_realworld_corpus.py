@@ -70,6 +70,7 @@ def test_corpus_figures():
     assert {c["shape"] for c in CASES} == {"plan", "snapshot"}
 
 
+@pytest.mark.integration  # runs checkov
 def test_both_engines_agree_on_the_terraform_corpus(capsys):
     """One gate run with OPA and checkov over every plan: each engine fails exactly the flawed
     plans (checkov's custom checks judge the roles OPA identified, and only IAM resources)."""

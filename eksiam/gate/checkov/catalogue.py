@@ -25,4 +25,4 @@ BUILTIN_REMEDIATION = {
     "CKV2_AWS_40": "Remove iam:* from the policy.",
     "CKV2_AWS_56": "Detach the IAMFullAccess managed policy from the role.",
 }
-_SEVERITY_ALIASES = {"INFO": "LOW", "NONE": "LOW", "MODERATE": "MEDIUM", "IMPORTANT": "HIGH"}
+SEVERITY_ALIASES = {"INFO": "LOW", "NONE": "LOW", "MODERATE": "MEDIUM", "IMPORTANT": "HIGH"}

@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eksiam.errors import UsageError
-from eksiam.gate import POLICY_DIR
+from eksiam.gate import POLICY_DIR, limits
 from eksiam.settings import CHECKOV_SETTINGS_ENV
 
 if TYPE_CHECKING:
     from eksiam.config import Config
 
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = limits.DEFAULT_CHECKOV_TIMEOUT
 # The file holding OPA's identity of the checked file's roles (policy/checkov/eksiam_checkov_lib.py).
 IDENTITY_ENV = "EKSIAM_CHECKOV_IDENTITY"
-TIMEOUT_ENV = "EKSIAM_CHECKOV_TIMEOUT"
+TIMEOUT_ENV = limits.CHECKOV_TIMEOUT_ENV
 EXECUTABLE_ENV = "EKSIAM_CHECKOV"
 EXTERNAL_CHECKS_DIR = POLICY_DIR / "checkov"
 
@@ -34,26 +34,13 @@ OFFLINE_ENV = {
 }
 _DROPPED_ENV_PREFIXES = ("BC_", "CKV_", "CHECKOV_", "PRISMA_")
 
-def _default_timeout() -> float:
-    raw = os.environ.get(TIMEOUT_ENV)
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if timeout <= 0:
-        raise UsageError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds: set it to e.g. 300")
-    return timeout
-
-
 @dataclass(frozen=True)
 class CheckovOptions:
     """How to run checkov. ``scope`` is ``[gate] checkov_scope``; ``settings`` what the rules read
     (``Config.to_policy_data()``), which the custom checks get as JSON (none: their defaults)."""
 
     executable: str | None = None
-    timeout: float = field(default_factory=_default_timeout)
+    timeout: float = field(default_factory=limits.checkov_timeout)
     scope: str = "eks"
     external_checks_dir: Path | None = EXTERNAL_CHECKS_DIR
     settings: Mapping[str, Any] | None = None

@@ -6,21 +6,28 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from eksiam.errors import ToolError
 from eksiam.gate.checkov.catalogue import (
-    _SEVERITY_ALIASES,
     BUILTIN_REMEDIATION,
     BUILTIN_SEVERITY,
     ENGINE,
     POLICY_INDEX_URL,
+    SEVERITY_ALIASES,
 )
 from eksiam.gate.findings import EngineSummary, Finding, RuleInfo, Severity
 from eksiam.gate.report.locations import key_lines
 
 _SEE_URL = re.compile(r"\s*See (https?://\S+?)\.?$")
+
+
+class CheckovFileError(ToolError):
+    """checkov could not evaluate one input, ``path``: the other inputs of its run may still be."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
             raise ToolError(f"checkov's report for {file} has no results: upgrade or reinstall checkov==3.3.30")
         errors = results.get("parsing_errors") or []
         if errors:
-            raise ToolError(f"checkov could not parse {file} as {framework}: check that the file is complete JSON")
+            raise CheckovFileError(file, f"checkov could not parse {file} as {framework}: check that the file is complete JSON")
         for record in results.get("passed_checks") or []:
             rule = _rule_info(record)
             rules.setdefault(rule.id, rule)
@@ -105,8 +112,9 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
 def split_by_file(data: Any, framework: str, label: str) -> dict[str, dict[str, Any]]:
     """One checkov run's output over several files, as one report per file.
 
-    Keyed by the directory holding each result's file: the scanner puts every file's copy in
-    a directory of its own (``0/cdk.tf.json``, ``1/plan.json``, …).
+    Keyed by the name checkov gives each result's file (its ``file_path``; a parsing error
+    names the file as it was given), which the hand-off maps to the input
+    (:meth:`eksiam.gate.checkov.handoff.Handoff.input_of`).
     """
     split: dict[str, dict[str, Any]] = {}
     for report in _reports(data, label):
@@ -120,8 +128,7 @@ def split_by_file(data: Any, framework: str, label: str) -> dict[str, dict[str, 
                 path = _record_file(record)
                 if not isinstance(path, str):
                     raise ToolError(f"checkov reported a result without a file for {label}: reinstall checkov==3.3.30")
-                key = Path(path).parent.name
-                target = split.setdefault(key, {"check_type": framework, "results": {}})
+                target = split.setdefault(path, {"check_type": framework, "results": {}})
                 target["results"].setdefault(status, []).append(record)
     return split
 
@@ -131,7 +138,7 @@ def _record_file(record: Any) -> str | None:
     if isinstance(record, str):
         return record
     if isinstance(record, dict):
-        path = record.get("file_abs_path") or record.get("file_path")
+        path = record.get("file_path") or record.get("file_abs_path")
         return path if isinstance(path, str) else None
     return None
 
@@ -156,7 +163,7 @@ def _severity(record: dict[str, Any]) -> Severity:
         raw = raw.get("name")
     if not raw:
         return BUILTIN_SEVERITY
-    name = _SEVERITY_ALIASES.get(str(raw).upper(), str(raw).upper())
+    name = SEVERITY_ALIASES.get(str(raw).upper(), str(raw).upper())
     return Severity[name] if name in Severity.__members__ else BUILTIN_SEVERITY
 
 
@@ -247,20 +254,23 @@ class _AddressBook:
 
 
 def result_to_json(result: CheckovResult) -> dict[str, Any]:
-    """A result as the cache stores it (see :func:`result_from_json`)."""
+    """A result as the cache stores it (see :func:`result_from_json`): about its input, not
+    about the path the input had in the run that made it (a staging or run directory, gone
+    by the next run), so a finding names no file."""
     return {
-        "findings": [dataclasses.asdict(f) | {"severity": f.severity.name} for f in result.findings],
+        "findings": [dataclasses.asdict(f) | {"severity": f.severity.name, "file": ""} for f in result.findings],
         "summary": dataclasses.asdict(result.summary),
         "rules": [dataclasses.asdict(r) | {"severity": r.severity.name if r.severity else None} for r in result.rules.values()],
         "passed_checks": [list(pair) for pair in result.passed_checks],
     }
 
 
-def result_from_json(data: Any) -> CheckovResult | None:
-    """The cached result, or None when the entry is not one (then checkov runs again)."""
+def result_from_json(data: Any, file: str) -> CheckovResult | None:
+    """The cached result, now about ``file`` (this run's path of the input), or None when the
+    entry is not one (then checkov runs again)."""
     try:
         return CheckovResult(
-            tuple(Finding(**f | {"severity": Severity[f["severity"]]}) for f in data["findings"]),
+            tuple(Finding(**f | {"severity": Severity[f["severity"]], "file": file}) for f in data["findings"]),
             EngineSummary(**data["summary"] | {"cached": 0}),
             {r["id"]: RuleInfo(**r | {"severity": Severity[r["severity"]] if r["severity"] else None}) for r in data["rules"]},
             tuple((str(rule), str(resource)) for rule, resource in data["passed_checks"]),

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,9 @@ from eksiam.gate.checkov.environment import (
     CheckovOptions,
     checkov_environment,
 )
+from eksiam.gate.checkov.handoff import handoff, write_handoff
 from eksiam.gate.checkov.parser import (
+    CheckovFileError,
     CheckovResult,
     merge_results,
     parse_output,
@@ -37,6 +38,7 @@ from eksiam.gate.checkov.parser import (
     split_by_file,
 )
 from eksiam.gate.checkov import warm
+from eksiam.gate.processes import kill_group
 from eksiam.gate.checkov.target import Scope, write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
@@ -101,10 +103,11 @@ def scan_files(
 ) -> dict[str, CheckovResult]:
     """One checkov process over every file of ``framework``; each file's result by its path.
 
-    Each file gets its own copy (see :mod:`eksiam.gate.checkov.target`) in a directory named
-    by its position, which is how checkov's results are mapped back. ``identities`` holds
-    OPA's decision per path on which resources are EKS roles (policy/main.rego, ``checkov``);
-    the custom checks judge by it when given. A file that holds resources in scope but of
+    Each file gets its own copy (see :mod:`eksiam.gate.checkov.target`); the hand-off
+    (:mod:`eksiam.gate.checkov.handoff`) says which copy is which input, to the custom checks
+    and when checkov's results are mapped back. ``identities`` holds OPA's decision per path
+    on which resources are EKS roles (policy/main.rego, ``checkov``); the custom checks judge
+    by it when given. A file that holds resources in scope but of
     which checkov evaluated nothing is an error for that file, never a pass. With ``cache``,
     a file whose verdict is stored under the same file, framework, checkov version, checks,
     options and identity is not given to checkov again.
@@ -128,13 +131,12 @@ def scan_files(
         for path, text in texts.items()
     }
     for path, key in keys.items():
-        cached = result_from_json(cache.get(CACHE_KIND, key))
+        cached = result_from_json(cache.get(CACHE_KIND, key), path)
         if cached is not None:
             results[path] = replace(cached, cached=True)
     with tempfile.TemporaryDirectory(prefix="eksiam-checkov-") as scratch:
         scratch_dir = Path(scratch)
-        copies: dict[str, str] = {}  # the copy's directory name -> the input's path
-        targets: list[Path] = []
+        copies: dict[str, Path] = {}  # each input's copy, in a directory of its own
         for index, (path, text) in enumerate(texts.items()):
             if results[path].cached:
                 continue
@@ -142,37 +144,37 @@ def scan_files(
             scope = Scope.of(options.scope, (identities or {}).get(path))
             target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, scope, scratch_dir / str(index))
             if has_resources:  # else nothing in the checks' scope: nothing to judge
-                copies[str(index)] = path
-                targets.append(target.relative_to(scratch_dir))
-        if not targets:
+                copies[path] = target
+        if not copies:
             return results
+        given = handoff(copies, identities)
         out_dir = scratch_dir / "out"
         home = scratch_dir / "home"
         home.mkdir()
         env = checkov_environment(options, home)
-        if identities is not None:
-            identity_file = scratch_dir / "identity.json"
-            by_copy = {key: identities[path] for key, path in copies.items() if path in identities}
-            identity_file.write_text(json.dumps({"files": by_copy}), encoding="utf-8")
-            env[IDENTITY_ENV] = str(identity_file)
-        label = str(next(iter(copies.values()))) if len(copies) == 1 else f"{len(copies)} files"
-        stdout, _ = _run(checkov_command(executable, targets, framework, out_dir, options), scratch_dir, env, options.timeout, label)
+        env[IDENTITY_ENV] = str(write_handoff(given, scratch_dir / "handoff.json"))
+        label = next(iter(copies)) if len(copies) == 1 else f"{len(copies)} files"
+        stdout, _ = _run(checkov_command(executable, list(copies.values()), framework, out_dir, options), scratch_dir, env, options.timeout, label)
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
     try:
         data = json.loads(raw)
     except ValueError:
         raise ToolError(f"checkov's output for {label} is not JSON ({_first_line(raw) or 'empty'}): rerun with LOG_LEVEL=DEBUG checkov to see why") from None
-    for key, report in split_by_file(data, framework, label).items():
-        if key not in copies:
-            raise ToolError(f"checkov reported on {key}, which it was not given: reinstall checkov==3.3.30")
-        path = copies[key]
-        results[path] = parse_output(report, framework, path, texts[path])
-    for path in copies.values():
+    reports: dict[str, list[dict[str, Any]]] = {}
+    for reported, report in split_by_file(data, framework, label).items():
+        of = given.input_of(reported)
+        if of is None:
+            raise ToolError(f"checkov reported on {reported}, which it was not given: reinstall checkov==3.3.30")
+        reports.setdefault(of, []).append(report)
+    for path, of_path in reports.items():
+        results[path] = parse_output(of_path, framework, path, texts[path])
+    for path in copies:
         if results[path].summary.evaluated == 0:
-            raise ToolError(
+            raise CheckovFileError(
+                path,
                 f"checkov evaluated no check on {path} (framework {framework}): "
-                "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan"
+                "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan",
             )
         cache.put(CACHE_KIND, keys[path], result_to_json(results[path]))
     return results
@@ -255,31 +257,29 @@ def _scan_isolating_faults(
     cache: Cache | None,
 ) -> list[CheckovResult]:
     """All files in one checkov run. A file checkov cannot evaluate is an error for that file,
-    and the others still get their verdict: when checkov names the copy it failed on, that file
-    is set aside and the rest run again together; otherwise each file runs on its own."""
+    and the others still get their verdict: when the failure is about one file
+    (:class:`CheckovFileError`), that file is set aside and the rest run again together;
+    otherwise (checkov crashed, or timed out) each file runs on its own."""
     remaining = list(paths)
     results: list[CheckovResult] = []
     while remaining:
         try:
             return results + list(scan_files(remaining, framework, options, identities, cache).values())
+        except CheckovFileError as error:
+            if error.path not in remaining:
+                raise ToolError(str(error)) from None
+            remaining.remove(error.path)
+            results.append(CheckovResult(errors=((error.path, str(error)),)))
         except ToolError as error:
-            named = _FAILED_COPY.search(str(error))
             if len(remaining) == 1:
                 return [*results, CheckovResult(errors=((remaining[0], str(error)),))]
-            if named is None or int(named["index"]) >= len(remaining):
-                break
-            failed = remaining.pop(int(named["index"]))
-            results.append(CheckovResult(errors=((failed, str(error)),)))
+            break
     for path in remaining:
         try:
             results.append(scan_files([path], framework, options, identities, cache)[path])
         except ToolError as error:
             results.append(CheckovResult(errors=((path, str(error)),)))
     return results
-
-
-# How checkov names a copy in an error: `/7/cdk.tf.json` is the 8th file of the run.
-_FAILED_COPY = re.compile(r"/(?P<index>\d+)/(?:cdk\.tf|plan)\.json\b")
 
 
 # --- running ---------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, lab
     try:
         stdout, stderr = process.communicate(input=job, timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        kill_group(process)
         raise ToolError(
             f"checkov did not finish on {label} within {timeout:g} s: raise {TIMEOUT_ENV} or check the machine's load"
         ) from None
@@ -311,15 +311,6 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, lab
     if _STDERR_PROBLEM.search(stderr):
         raise ToolError(f"checkov reported an internal error on {label}: {_problem_line(stderr)}")
     return stdout, stderr
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    # checkov may fork workers: end the whole process group it leads, not only the parent.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.communicate()
 
 
 def _first_line(text: str) -> str:

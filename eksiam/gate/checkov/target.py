@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
+from eksiam.gate.terraform import without_imports
 
 SCOPES = ("eks", "iam", "all")
 COMMENT = "//"  # Terraform's JSON syntax allows a comment under this key at any level
@@ -90,7 +91,7 @@ def _objects(value: Any) -> list[dict[str, Any]]:
 
 
 def _synth(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    shaped = {key: value for key, value in data.items() if key != "import"}
+    shaped: dict[str, Any] = without_imports(data)
     resources: dict[str, dict[str, Any]] = {}
     for section in _objects(data.get("resource")):
         for resource_type, blocks in section.items():

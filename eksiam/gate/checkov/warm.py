@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from eksiam.gate.checkov.environment import IDENTITY_ENV, CheckovOptions, checkov_environment
+from eksiam.gate.processes import kill_group
 
 # Run by the checkov script's own interpreter: the script's body, after one job from stdin.
 _WORKER = r"""
@@ -80,7 +80,7 @@ def warm_checkov(executable: Path, options: CheckovOptions, count: int) -> Itera
                 _waiting[:] = [entry for entry in _waiting if entry[2] not in started]
             for process in started:
                 if process.poll() is None:  # waiting still, or a job cut short by an error
-                    _kill(process)
+                    kill_group(process)
 
 
 def take(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str] | None:
@@ -115,12 +115,3 @@ def _interpreter(script: Path) -> Path | None:
         return None
     interpreter = Path(words[0])
     return interpreter if interpreter.is_absolute() and os.access(interpreter, os.X_OK) else None
-
-
-def _kill(process: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired, OSError, ValueError):
-        process.communicate(timeout=5)

@@ -1,20 +1,17 @@
-"""The gate's OPA engine: the Rego in ``policy/`` evaluated over OPA's REST API.
+"""The gate's OPA engine: the Rego in ``policy/`` evaluated by OPA.
 
-* :mod:`~eksiam.gate.opa.client` — the gate's side: loads the policy set and evaluates inputs
-  through ``opa-python-client``, against a real OPA server (``--opa-url``) or the endpoint below;
-* :mod:`~eksiam.gate.opa.endpoint` — OPA's REST API on 127.0.0.1 (random port and token);
-* :mod:`~eksiam.gate.opa.engine` — the store behind it, compiled and evaluated by the OPA Go
-  library (``opa_bindings``), so evaluation has OPA's exact semantics;
+* :mod:`~eksiam.gate.opa.client` — one interface, :func:`open_opa` and :func:`run_opa`;
+* :mod:`~eksiam.gate.opa.inprocess` — the default: the policy set compiled once by the OPA Go
+  library (``opa_bindings``) in this process, each input evaluated against it;
+* :mod:`~eksiam.gate.opa.rest` — an OPA server given with ``--opa-url`` (opa-python-client);
+* :mod:`~eksiam.gate.opa.decision` and :mod:`~eksiam.gate.opa.proof` — what a decision must
+  show before the gate believes it;
 * :mod:`~eksiam.gate.opa.modules` — the policy set's modules, read and ordered for upload.
 """
 
-from eksiam.gate.opa.client import (
-    DocumentDecision,
-    OpaEndpoint,
-    OpaGate,
-    OpaOutcome,
-    run_opa,
-)
+from eksiam.gate.opa.client import Evaluator, evaluate_all, open_opa, run_opa
+from eksiam.gate.opa.decision import DocumentDecision, OpaOutcome
 from eksiam.gate.opa.modules import policy_modules
+from eksiam.gate.opa.transport import OpaEndpoint
 
-__all__ = ["DocumentDecision", "OpaEndpoint", "OpaGate", "OpaOutcome", "policy_modules", "run_opa"]
+__all__ = ["DocumentDecision", "Evaluator", "evaluate_all", "OpaEndpoint", "OpaOutcome", "open_opa", "policy_modules", "run_opa"]

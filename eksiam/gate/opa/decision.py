@@ -10,6 +10,7 @@ from typing import Any
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import EngineSummary, Finding, JudgedRole, Severity
 from eksiam.gate.inputs import InputDocument
+from eksiam.gate.opa.proof import check_reported_rules
 
 ENGINE_NAME = "opa"
 _REQUIRED_FINDING_KEYS = ("id", "severity", "resource", "msg")
@@ -90,6 +91,44 @@ def decision_from_json(data: Any, document: InputDocument) -> DocumentDecision |
         return None
     return DocumentDecision(document=document, findings=findings, rules=rules, checkov_identity=identity)
 
+
+
+def decision_from_result(
+    decision: Any, document: InputDocument, known_rules: frozenset[str], *, policy_dir: str, opa: str
+) -> DocumentDecision:
+    """``data.eksiam.main`` on ``document`` as the gate keeps it, whichever OPA (``opa``: where,
+    for messages) evaluated it; fails closed unless it shows that exactly our rules ran."""
+    where = f"data.eksiam.main on {document.path}"
+    if not isinstance(decision, dict):
+        raise ToolError(
+            f"OPA returned no decision for {where}: the policies loaded from {policy_dir} "
+            "define no package eksiam.main (or it is undefined for this input); fix the policy set"
+        )
+    missing = [key for key in ("findings", "rules") if key not in decision]
+    if missing:
+        raise ToolError(
+            f"OPA's decision for {where} has no {' or '.join(missing)}: "
+            "package eksiam.main must define both; fix the policy set"
+        )
+    raw_findings, raw_rules = decision["findings"], decision["rules"]
+    if not isinstance(raw_findings, list) or not isinstance(raw_rules, list):
+        raise ToolError(f"OPA's decision for {where} has findings or rules that are not sets: fix eksiam.main")
+    if not raw_rules:
+        raise ToolError(
+            f"OPA evaluated no rules for {document.path}: data.eksiam.main.rules is empty, so nothing was "
+            f"checked; make sure {policy_dir} holds the rule files"
+        )
+    findings = tuple(parse_finding(raw, document) for raw in raw_findings)
+    check_reported_rules((str(r) for r in raw_rules), known_rules, where=document.path, opa=opa)
+    # Absent (a policy set without it): the custom checks fall back to their own reading.
+    identity = decision.get("checkov")
+    if identity is not None and not (
+        isinstance(identity, dict) and isinstance(identity.get("roles"), dict) and isinstance(identity.get("links"), dict)
+    ):
+        raise ToolError(f"OPA's decision for {where} has a malformed checkov identity: fix eksiam.main")
+    return DocumentDecision(
+        document=document, findings=findings, rules=tuple(str(r) for r in raw_rules), checkov_identity=identity
+    )
 
 
 def parse_finding(raw: Any, document: InputDocument) -> Finding:

@@ -6,20 +6,20 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from opa_client.errors import RegoParseError
+from typing import TYPE_CHECKING
 
 from eksiam.errors import ToolError
+from eksiam.gate.policy_set import policy_files
+
+if TYPE_CHECKING:
+    from opa_client.errors import RegoParseError
 
 
 def policy_modules(policy_dir: str | Path) -> dict[str, str]:
     """Every Rego module under ``policy_dir`` except tests, keyed by its relative path."""
     root = Path(policy_dir)
-    if not root.is_dir():
-        raise ToolError(f"policy directory {root} does not exist: reinstall eksiam or run from the project root")
     modules: dict[str, str] = {}
-    for path in sorted(root.rglob("*.rego")):
-        if path.name.endswith("_test.rego") or not path.is_file():
-            continue
+    for path in policy_files(root):
         policy_id = path.relative_to(root).as_posix()
         try:
             modules[policy_id] = path.read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ _PACKAGE_LINE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _UNDEFINED_FUNCTION = re.compile(r"^undefined function (data\.[\w.]+)\.\w+$")
 
 
-def _function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str, str]) -> list[str]:
+def function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str, str]) -> list[str]:
     """The modules that failed only for calling functions of one another, if that is all that failed.
 
     Rego allows such mutual calls when every module is compiled together (conftest, HCP
@@ -59,7 +59,7 @@ def _function_cycle(failures: Mapping[str, RegoParseError], modules: Mapping[str
 _IMPORT_LINE = re.compile(r"^import\s+(data\.[\w.]+)", re.MULTILINE)
 
 
-def _upload_order(modules: Mapping[str, str]) -> list[str]:
+def upload_order(modules: Mapping[str, str]) -> list[str]:
     """Policy ids with every module after the modules whose packages it imports."""
     package_of = {policy_id: f"data.{m[1]}" for policy_id, source in modules.items() if (m := _PACKAGE_LINE.search(source))}
     providers: dict[str, list[str]] = {}

@@ -38,20 +38,21 @@ def known_rule_ids(policy_dir: Path) -> frozenset[str]:
         raise ToolError(f"cannot read the rules' METADATA: {error}") from None
 
 
-def check_reported_rules(reported: Iterable[str], known: frozenset[str], *, where: str, url: str) -> None:
-    """Fail closed unless the decision on ``where`` reports exactly the ``known`` rules."""
+def check_reported_rules(reported: Iterable[str], known: frozenset[str], *, where: str, opa: str) -> None:
+    """Fail closed unless the decision on ``where`` reports exactly the ``known`` rules (``opa``:
+    which OPA made it, e.g. ``OPA at https://opa:8181``)."""
     reported_ids = frozenset(reported)
     missing = sorted(known - reported_ids)
     unknown = sorted(reported_ids - known)
     if missing:
         raise ToolError(
-            f"OPA at {url} did not evaluate {len(missing)} of the gate's {len(known)} rules on {where} "
+            f"{opa} did not evaluate {len(missing)} of the gate's {len(known)} rules on {where} "
             f"({_listed(missing)}): it is not running this policy set; point --opa-url at an OPA the gate "
             "may load its policies into, or leave it out to use the embedded engine"
         )
     if unknown:
         raise ToolError(
-            f"OPA at {url} reported rules the gate does not know on {where} ({_listed(unknown)}): "
+            f"{opa} reported rules the gate does not know on {where} ({_listed(unknown)}): "
             "its policy set is not this one; remove those rules from the server or leave out --opa-url"
         )
 

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from opa_client.opa import OpaClient
 
 from eksiam.errors import UsageError
 
@@ -42,20 +41,7 @@ class OpaEndpoint:
         return cls(url=f"{parts.scheme}://{host}:{port}", host=host, port=port, tls=parts.scheme == "https")
 
 
-class _LoopbackOpaClient(OpaClient):  # type: ignore[misc]  # opa-python-client is untyped
-    """OpaClient for the embedded server: never routed through an HTTP(S)_PROXY.
-
-    requests applies proxy variables even to 127.0.0.1 unless NO_PROXY lists it, and a
-    CI runner's proxy cannot reach our loopback port.
-    """
-
-    def _init_session(self) -> requests.Session:
-        session: requests.Session = super()._init_session()
-        session.trust_env = False
-        return session
-
-
-def _timed_out(error: requests.RequestException) -> bool:
+def timed_out(error: requests.RequestException) -> bool:
     # Once urllib3 has retried, requests reports a read timeout as a ConnectionError
     # wrapping MaxRetryError(reason=ReadTimeoutError); it is still a timeout to the user.
     # (urllib3's NewConnectionError, a refused connection, subclasses its ConnectTimeoutError.)
@@ -66,7 +52,7 @@ def _timed_out(error: requests.RequestException) -> bool:
     return isinstance(error, requests.Timeout) or timed_out
 
 
-def _opa_message(response: requests.Response | None) -> str:
+def opa_message(response: requests.Response | None) -> str:
     if response is None:
         return ""
     try:

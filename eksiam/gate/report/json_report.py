@@ -1,6 +1,6 @@
-"""JSON, exactly the shape INTERFACE.md documents, plus ``fail_on``, ``inputs``, ``waived``,
-``expired_waivers``, ``unused_waivers`` and ``roles`` (each EKS role judged, and what
-identified it).
+"""JSON, exactly the shape docs/report.md documents: ``passed``, ``findings``, ``summary``,
+``fail_on``, ``inputs``, ``waived``, ``expired_waivers``, ``unused_waivers``, ``roles`` (each
+EKS role judged, and what identified it) and ``errors``.
 
 ``summary`` always has both engines (``opa``: ``evaluated``/``failed``; ``checkov``:
 ``passed``/``failed``); an engine that did not run says so with ``"ran": false``. An engine's

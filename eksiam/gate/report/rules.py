@@ -24,9 +24,10 @@ from typing import Any
 
 import yaml
 
-from eksiam.errors import UsageError
+from eksiam.errors import EksiamError, UsageError
 from eksiam.gate import POLICY_DIR
 from eksiam.gate.findings import RuleInfo, Severity
+from eksiam.gate.policy_set import policy_files
 
 _MARKER = "# METADATA"
 
@@ -82,13 +83,8 @@ def rule_from_metadata(data: Any) -> RuleInfo | None:
 
 def load_rule_metadata(policy_dir: str | Path) -> dict[str, RuleInfo]:
     """Every rule id → its metadata, from ``policy_dir/**/*.rego`` (tests excluded)."""
-    root = Path(policy_dir)
-    if not root.is_dir():
-        raise UsageError(f"policy directory {root} does not exist: point at the project's policy/ directory")
     rules: dict[str, RuleInfo] = {}
-    for path in sorted(root.rglob("*.rego")):
-        if path.name.endswith("_test.rego"):
-            continue
+    for path in policy_files(policy_dir):
         text = path.read_text(encoding="utf-8")
         for block in metadata_blocks(text):
             try:
@@ -112,5 +108,5 @@ def default_rule_metadata() -> dict[str, RuleInfo]:
     """
     try:
         return load_rule_metadata(POLICY_DIR)
-    except (UsageError, OSError):
+    except (EksiamError, OSError):
         return {}

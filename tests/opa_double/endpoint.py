@@ -1,10 +1,6 @@
-"""OPA's REST API on 127.0.0.1, answered by the OPA Go library itself (``opa_bindings``).
-
-The gate talks to OPA only over REST (``opa-python-client``), so the same code drives a real
-OPA server. When none is given, this module provides one: the subset of OPA's REST API the
-gate uses, with OPA's status codes and response shapes, on a random loopback port behind a
-random bearer token, evaluated by the embedded OPA 1.20 engine (exact OPA semantics).
-"""
+"""OPA's REST API on 127.0.0.1, answered by the OPA Go library itself (``opa_bindings``): the
+subset of OPA's REST API the gate's ``--opa-url`` client uses, with OPA's status codes and
+response shapes, on a random loopback port behind a random bearer token."""
 
 from __future__ import annotations
 
@@ -23,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from opa_bindings import OpaError
 
 from eksiam.errors import ToolError
-from eksiam.gate.opa.engine import _ApiError, _PolicyStore
+from tests.opa_double.engine import ApiError, PolicyStore
 
 log = logging.getLogger(__name__)
 
@@ -58,35 +54,35 @@ class _OpaRequestHandler(BaseHTTPRequestHandler):
         self._dispatch("PATCH")
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("embedded OPA: " + format, *args)
+        log.debug("OPA double: " + format, *args)
 
     def _dispatch(self, method: str) -> None:
         try:
             if not self._authorized():
                 # The body stays unread, so this connection cannot carry another request.
                 self.close_connection = True
-                raise _ApiError(HTTPStatus.UNAUTHORIZED, "unauthorized", "request rejected by administrative policy")
+                raise ApiError(HTTPStatus.UNAUTHORIZED, "unauthorized", "request rejected by administrative policy")
             status, payload = self._route(method, self._read_body())
-        except _ApiError as error:
+        except ApiError as error:
             status, payload = error.status, error.body
         except Exception as error:  # never a traceback on the wire or on stderr
-            log.debug("embedded OPA: %s %s failed", method, self.path, exc_info=True)
+            log.debug("OPA double: %s %s failed", method, self.path, exc_info=True)
             status, payload = HTTPStatus.INTERNAL_SERVER_ERROR, {"code": "internal_error", "message": str(error)}
         self._respond(status, payload)
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self.close_connection = True
-            raise _ApiError(HTTPStatus.LENGTH_REQUIRED, "invalid_parameter", "send a Content-Length, not a chunked body")
+            raise ApiError(HTTPStatus.LENGTH_REQUIRED, "invalid_parameter", "send a Content-Length, not a chunked body")
         length_header = self.headers.get("Content-Length") or "0"
         try:
             length = int(length_header)
         except ValueError:
             self.close_connection = True
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "bad Content-Length") from None
+            raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "bad Content-Length") from None
         if length > self.max_body_bytes:
             self.close_connection = True
-            raise _ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_parameter", "request body too large")
+            raise ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_parameter", "request body too large")
         return self.rfile.read(length) if length > 0 else b""
 
     def _authorized(self) -> bool:
@@ -130,23 +126,23 @@ class _OpaRequestHandler(BaseHTTPRequestHandler):
             else:
                 request = _decode_json(body) if body.strip() else {}
                 if not isinstance(request, dict):
-                    raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "request body must be an object")
+                    raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "request body must be an object")
                 query, input_document = request.get("query", ""), request.get("input")
             if not isinstance(query, str) or not query.strip():
-                raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "missing required 'query' value")
+                raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "missing required 'query' value")
             bindings = store.query(query, input_document)
             # OPA omits "result" when the query has no result.
             return HTTPStatus.OK, ({"result": bindings} if bindings else {})
-        raise _ApiError(HTTPStatus.NOT_FOUND, "resource_not_found", f"{method} {path} is not an OPA API endpoint")
+        raise ApiError(HTTPStatus.NOT_FOUND, "resource_not_found", f"{method} {path} is not an OPA API endpoint")
 
     @staticmethod
-    def _evaluate(store: _PolicyStore, data_path: list[str], body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
+    def _evaluate(store: PolicyStore, data_path: list[str], body: bytes) -> tuple[HTTPStatus, dict[str, Any]]:
         response: dict[str, Any] = {}
         input_document = None
         if body.strip():
             request = _decode_json(body)
             if not isinstance(request, dict):
-                raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "request body must be an object")
+                raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "request body must be an object")
             if "input" in request:
                 input_document = request["input"]
             else:
@@ -159,7 +155,7 @@ class _OpaRequestHandler(BaseHTTPRequestHandler):
     @staticmethod
     def _allow(method: str, *allowed: str) -> None:
         if method not in allowed:
-            raise _ApiError(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", f"{method} is not allowed here")
+            raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", f"{method} is not allowed here")
 
     def _respond(self, status: HTTPStatus, payload: dict[str, Any] | None) -> None:
         self.send_response(status)
@@ -177,14 +173,14 @@ def _decode_text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "policy is not UTF-8 text") from None
+        raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "policy is not UTF-8 text") from None
 
 
 def _decode_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", f"body is not JSON: {error}") from None
+        raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", f"body is not JSON: {error}") from None
 
 
 class _OpaHttpServer(ThreadingHTTPServer):
@@ -193,16 +189,16 @@ class _OpaHttpServer(ThreadingHTTPServer):
     # gate's exit. The store's lock keeps a late request from touching a closed engine.
     block_on_close = False
 
-    def __init__(self, store: _PolicyStore, token: str) -> None:
+    def __init__(self, store: PolicyStore, token: str) -> None:
         self.store = store
         self.token = token
         super().__init__(("127.0.0.1", 0), _OpaRequestHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("embedded OPA: connection from %s failed", client_address, exc_info=True)
+        log.debug("OPA double: connection from %s failed", client_address, exc_info=True)
 
 
-class EmbeddedOpaServer:
+class OpaServerDouble:
     """OPA's REST API on ``127.0.0.1:<free port>``, requiring ``Authorization: Bearer <token>``.
 
     Behaves as ``opa run --server --authentication=token --authorization=basic`` with a
@@ -217,14 +213,14 @@ class EmbeddedOpaServer:
     def __init__(self, policies: Mapping[str, str] | None = None) -> None:
         self._initial_policies = dict(policies or {})
         self.token = secrets.token_urlsafe(32)
-        self._store: _PolicyStore | None = None
+        self._store: PolicyStore | None = None
         self._http: _OpaHttpServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         if self._http is None:
-            raise RuntimeError("the embedded OPA server is not running")
+            raise RuntimeError("the OPA double is not running")
         return self._http.server_address[1]
 
     @property
@@ -235,22 +231,22 @@ class EmbeddedOpaServer:
     def policies(self) -> dict[str, str]:
         """The modules the server holds now, by id."""
         if self._store is None:
-            raise RuntimeError("the embedded OPA server is not running")
+            raise RuntimeError("the OPA double is not running")
         return self._store.policies
 
-    def start(self) -> "EmbeddedOpaServer":
+    def start(self) -> "OpaServerDouble":
         if self._http is not None:
             return self
         try:
-            self._store = _PolicyStore(self._initial_policies)
+            self._store = PolicyStore(self._initial_policies)
             # Binding and listening happen here, so the port accepts connections (queued in
             # the backlog) before the serving thread even starts: no readiness wait needed.
             self._http = _OpaHttpServer(self._store, self.token)
         except (OpaError, OSError) as error:
             self.stop()
-            raise ToolError(f"cannot start the embedded OPA engine: {error}: check the opa_bindings install") from None
+            raise ToolError(f"cannot start the OPA double: {error}: check the opa_bindings install") from None
         self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, name="eksiam-embedded-opa", daemon=True
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, name="eksiam-opa-double", daemon=True
         )
         self._thread.start()
         return self
@@ -266,7 +262,7 @@ class EmbeddedOpaServer:
         if store is not None:
             store.close()
 
-    def __enter__(self) -> "EmbeddedOpaServer":
+    def __enter__(self) -> "OpaServerDouble":
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

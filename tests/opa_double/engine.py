@@ -1,6 +1,6 @@
-"""The embedded engine: OPA's policy and data store, compiled and evaluated by the OPA Go library.
+"""The OPA double's policy and data store, compiled and evaluated by the OPA Go library.
 
-What the REST endpoint (:mod:`eksiam.gate.opa.endpoint`) serves: policies and data kept as
+What the REST endpoint (:mod:`tests.opa_double.endpoint`) serves: policies and data kept as
 OPA keeps them, every change compiled by ``opa_bindings`` (OPA 1.20) before it is accepted,
 and errors in the shapes OPA's REST API gives them.
 """
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 
-class _ApiError(Exception):
+class ApiError(Exception):
     """An error response in OPA's shape: ``{"code", "message", "errors"?}``."""
 
     def __init__(self, status: HTTPStatus, code: str, message: str, errors: list[Any] | None = None):
@@ -72,8 +72,8 @@ def _engine_errors(message: str) -> list[dict[str, Any]]:
     return errors
 
 
-def _compile_error(error: OpaError, what: str) -> _ApiError:
-    return _ApiError(
+def _compile_error(error: OpaError, what: str) -> ApiError:
+    return ApiError(
         HTTPStatus.BAD_REQUEST,
         "invalid_parameter",
         f"error(s) occurred while compiling {what}",
@@ -93,7 +93,7 @@ def _data_ref(path: Sequence[str]) -> str:
     return "data" + "".join(f"[{json.dumps(segment)}]" for segment in path)
 
 
-class _PolicyStore:
+class PolicyStore:
     """The policies and data the server holds, and the engine compiled from them.
 
     OPA activates a change only when the whole policy set still compiles. The engine
@@ -118,7 +118,7 @@ class _PolicyStore:
                 self._engine = self._compile(initial, self._data)
                 self._modules = initial
             except OpaError as error:
-                log.debug("embedded OPA: the initial policy set does not compile, starting empty: %s", error.message)
+                log.debug("OPA double: the initial policy set does not compile, starting empty: %s", error.message)
         if self._engine is None:
             self._engine = self._compile(self._modules, self._data)
         # Parses modules for the AST clients read; kept empty so parsing never recompiles
@@ -150,7 +150,7 @@ class _PolicyStore:
 
     def _open_engine(self) -> OpaEngine:
         if self._engine is None:
-            raise _ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "internal_error", "server is shutting down")
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "internal_error", "server is shutting down")
         return self._engine
 
     def put_policy(self, policy_id: str, raw: str) -> None:
@@ -212,7 +212,7 @@ class _PolicyStore:
             self._open_engine()
             if not path:
                 if not isinstance(value, dict):
-                    raise _ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "root document must be an object")
+                    raise ApiError(HTTPStatus.BAD_REQUEST, "invalid_parameter", "root document must be an object")
                 data = json.loads(json.dumps(value))
             else:
                 data = json.loads(json.dumps(self._data))  # deep copy: a failed swap changes nothing
@@ -220,7 +220,7 @@ class _PolicyStore:
                 for segment in path[:-1]:
                     parent = parent.setdefault(segment, {})
                     if not isinstance(parent, dict):
-                        raise _ApiError(
+                        raise ApiError(
                             HTTPStatus.BAD_REQUEST,
                             "invalid_parameter",
                             f"write conflict: /{'/'.join(path)} is below a value that is not an object",
@@ -236,7 +236,7 @@ class _PolicyStore:
             for segment in path[:-1]:
                 parent = parent.get(segment) if isinstance(parent, dict) else None
             if not path or not isinstance(parent, dict) or path[-1] not in parent:
-                raise _ApiError(
+                raise ApiError(
                     HTTPStatus.NOT_FOUND,
                     "resource_not_found",
                     f"storage_not_found_error: /{'/'.join(path)}: document does not exist",
@@ -266,18 +266,18 @@ class _PolicyStore:
             self._engine = self._parser = None
 
 
-def _policy_not_found(policy_id: str) -> _ApiError:
-    return _ApiError(
+def _policy_not_found(policy_id: str) -> ApiError:
+    return ApiError(
         HTTPStatus.NOT_FOUND, "resource_not_found", f"storage_not_found_error: policy id {json.dumps(policy_id)}"
     )
 
 
-def _eval_error(error: OpaError) -> _ApiError:
+def _eval_error(error: OpaError) -> ApiError:
     # As OPA's server: a query that does not compile is the caller's mistake (400), an
     # error while evaluating (conflicts, builtin errors in strict mode) is a 500.
     if error.code == "prepare_error":
         return _compile_error(error, "query")
-    return _ApiError(
+    return ApiError(
         HTTPStatus.INTERNAL_SERVER_ERROR,
         "internal_error",
         error.message,
