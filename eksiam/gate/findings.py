@@ -40,9 +40,14 @@ class Finding:
     remediation: str = ""
     file: str = ""
     title: str = ""
+    # An app's stack: where the user's code made the resource (eksiam.gate.app_metadata).
+    stack: str = ""
+    construct: str = ""
+    source_file: str = ""
+    source_line: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.name,
             "engine": self.engine,
@@ -55,7 +60,14 @@ class Finding:
             data["file"] = self.file
         if self.title:
             data["title"] = self.title
+        if self.stack:
+            data.update(stack=self.stack, construct=self.construct, source=self.source)
         return data
+
+    @property
+    def source(self) -> dict[str, Any] | None:
+        """``{"file", "line"}`` of the user's code that made the resource; None when unknown."""
+        return {"file": self.source_file, "line": self.source_line} if self.source_file else None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from eksiam.gate.findings import Finding
+
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
 
 
@@ -106,3 +108,18 @@ def file_resource_line(file: str | Path, address: str) -> int:
     except (OSError, UnicodeDecodeError):
         return 1
     return resource_line(text, address) or 1
+
+
+def origin(finding: Finding) -> str:
+    """Where an app's finding comes from, for people: stack, construct path and the user's line.
+
+    Empty for a finding outside an app's stacks (a plan, an ``--input`` file, an account).
+    """
+    if not finding.stack:
+        return ""
+    where = f"stack {finding.stack}"
+    if finding.construct:
+        where += f", construct {finding.construct}"
+    if finding.source_file:
+        return f"{where}, {finding.source_file}:{finding.source_line}"
+    return f"{where} (source unknown: the resource was made before eksiam was imported; call eksiam.track_sources() first)"

@@ -6,7 +6,8 @@ and values shown as code drop to plain text when they contain a backtick.
 
 from __future__ import annotations
 
-from eksiam.gate.findings import Report
+from eksiam.gate.findings import Finding, Report
+from eksiam.gate.report.locations import origin
 from eksiam.gate.report.summary import engine_line, headline, ordered, rule_info
 
 _HEADER = "| Severity | Rule | Resource | Message | Fix |\n|---|---|---|---|---|"
@@ -32,6 +33,13 @@ def _fix(remediation: str, uri: str) -> str:
     return cell(remediation) or link
 
 
+def _resource(finding: Finding) -> str:
+    """The resource, and in an app's stack where the user's code made it."""
+    if not finding.stack:
+        return code(finding.resource)
+    return f"{code(finding.resource)} ({cell(origin(finding))})"
+
+
 def render(report: Report) -> str:
     icon = ":white_check_mark:" if report.passed else ":x:"
     lines = [f"### {icon} {cell(headline(report))}", "", cell(engine_line(report)), ""]
@@ -42,7 +50,7 @@ def render(report: Report) -> str:
             info = rule_info(report, finding)
             severity = finding.severity.name if report.fails(finding) else f"{finding.severity.name} (below threshold)"
             lines.append(
-                f"| {severity} | {code(finding.rule)} | {code(finding.resource)} | {cell(finding.message)} "
+                f"| {severity} | {code(finding.rule)} | {_resource(finding)} | {cell(finding.message)} "
                 f"| {_fix(info.remediation, info.help_uri)} |"
             )
         lines.append("")

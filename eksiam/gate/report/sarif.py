@@ -5,7 +5,8 @@ One run, tool ``eksiam``; its rules are the rules of the findings (metadata from
 ``properties.security-severity`` from the severity (CRITICAL 9.5, HIGH 8.0, MEDIUM 5.5, LOW 3.0:
 GitHub's bands). Each finding is a result located at the line of its resource's block in the
 input file, with the file's path relative to the working directory (the repository root in
-CI). Waived findings stay in the log as results with an accepted suppression, so GitHub shows
+CI); a finding on an app's stack whose source is known is located at the user's line instead
+(what GitHub annotates on the diff), with the synthesized JSON as a related location. Waived findings stay in the log as results with an accepted suppression, so GitHub shows
 them as dismissed; expired waivers are error notifications of the invocation. A finding
 without a file (a live account) has a logical location only.
 """
@@ -84,12 +85,25 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
     if info.remediation:
         message += f" Fix: {info.remediation}"
     location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}]}
+    synthesized: dict[str, Any] | None = None
     if finding.file:
-        location["physicalLocation"] = {
+        synthesized = {
             "artifactLocation": {"uri": artifact_uri(finding.file, base)},
             "region": {"startLine": file_resource_line(finding.file, finding.resource)},
         }
-    return {
+    related: list[dict[str, Any]] = []
+    if finding.construct:
+        location["logicalLocations"].append({"fullyQualifiedName": finding.construct, "kind": "module"})
+    if finding.source_file and synthesized is not None:
+        # The user's line is what GitHub annotates; the synthesized JSON (git-ignored) stays related.
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": finding.source_file},
+            "region": {"startLine": finding.source_line},
+        }
+        related.append({"id": 1, "physicalLocation": synthesized, "message": {"text": "synthesized Terraform JSON"}})
+    elif synthesized is not None:
+        location["physicalLocation"] = synthesized
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
@@ -98,6 +112,11 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
         "partialFingerprints": {"eksiamFinding/v1": _fingerprint(finding)},
         "properties": {"engine": finding.engine, "severity": finding.severity.name},
     }
+    if related:
+        result["relatedLocations"] = related
+    if finding.stack:
+        result["properties"].update(stack=finding.stack, construct=finding.construct)
+    return result
 
 
 def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
@@ -130,7 +149,12 @@ def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
         }
         for w in report.expired_waivers
     ]
-    invocation: dict[str, Any] = {"executionSuccessful": True}
+    notifications += [
+        {"level": "error", "message": {"text": f"{engine} could not evaluate {file}: {why}"}, "descriptor": {"id": "EKSIAM-TOOL-ERROR"}}
+        for engine, file, why in report.tool_errors
+    ]
+    # A tool that failed on an input means the run is incomplete (exit 3), whatever it found.
+    invocation: dict[str, Any] = {"executionSuccessful": not report.tool_errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return {

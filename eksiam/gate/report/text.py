@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from eksiam.gate.findings import Report, Severity
+from eksiam.gate.report.locations import origin
 from eksiam.gate.report.summary import engine_line, headline, ordered
 
 _RESET = "\033[0m"
@@ -40,6 +41,8 @@ def render(report: Report, *, color: bool = False) -> str:
             # Messages usually name their resource already (one sentence per finding).
             subject = "" if finding.resource in finding.message else f"{finding.resource}: "
             lines.append(f"  {severity} {finding.rule}  {subject}{_one_line(finding.message)}{marker}")
+            if finding.stack:
+                lines.append(paint(f"           at: {origin(finding)}", _DIM))
             if finding.remediation:
                 lines.append(paint(f"           fix: {_one_line(finding.remediation)}", _DIM))
     if report.waived:
