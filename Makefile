@@ -19,7 +19,7 @@ export CDKTF_DISABLE_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup synth deploy destroy bench wheel clean
+.PHONY: run test test-compat setup synth deploy destroy bench wheel clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) .eksiam/terraform.rc
 
@@ -53,6 +53,11 @@ wheel: $(PY_STAMP)
 test: setup
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/python -m pytest -n auto --dist loadgroup
+
+# The wheel at both ends of each dependency range (tests/package/compat.py); the first run
+# installs each end's venv under .eksiam/compat/, later runs reuse them.
+test-compat: setup
+	@$(VENV)/bin/python -m tests.package.compat
 
 # An account that already has the connector's service-linked role keeps it (stacks/account.py).
 deploy: setup
