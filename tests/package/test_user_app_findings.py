@@ -1,0 +1,124 @@
+"""Done when (issue 16): a user's app with two stacks, one adding AdministratorAccess with a raw
+resource, gated by the installed wheel. The finding names its stack, construct and the user's
+line; SARIF points there; a cached re-run says the same; waivers scope by stack; an unknown
+rule is bad input; every requested report is written on every exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.package.userapp import line_of, make_two_stack_app, run, user_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
+
+WAIVER = '''
+[[waiver]]
+rule = "{rule}"
+resource = "*"{scope}
+reason = "The platform team accepted this until the migration ends (PLAT-1)"
+expires = 2099-12-31
+'''
+
+
+def waiver(rule: str, stack: str | None = None) -> str:
+    return WAIVER.format(rule=rule, scope=f'\nstack = "{stack}"' if stack else "")
+
+
+@pytest.fixture(scope="module")
+def app(installed, tmp_path_factory) -> Path:
+    return make_two_stack_app(tmp_path_factory.mktemp("user") / "app", str(installed / "bin" / "python"))
+
+
+def check(installed: Path, app: Path, *args: str):
+    return run([str(installed / "bin" / "eksiam"), "check", "--format", "json", *args], app, user_env(installed))
+
+
+@pytest.fixture(scope="module")
+def first_and_cached(installed, app):
+    """The report of a run from an empty cache, and of the run after it (cached)."""
+    first = check(installed, app, "--report", "sarif=first.sarif")
+    cached = check(installed, app, "--report", "sarif=cached.sarif")
+    return first, cached
+
+
+def failing(done) -> list[dict]:
+    assert done.stdout, done.stderr
+    report = json.loads(done.stdout)
+    return [f for f in report["findings"] if f["severity"] in ("CRITICAL", "HIGH", "MEDIUM")]
+
+
+def test_the_flaw_is_found_at_the_users_line(first_and_cached, app):
+    first, _ = first_and_cached
+    assert first.returncode == 1, first.stderr
+    found = failing(first)
+    assert found and {f["stack"] for f in found} == {"prod"}
+    stack_file = app / "stacks" / "iam.py"
+    users_lines = {line_of(stack_file, "EksNodeRole(self"), line_of(stack_file, "IamRolePolicyAttachment(self")}
+    for finding in found:
+        assert finding["construct"].startswith("prod/"), finding
+        assert finding["source"]["file"] == "stacks/iam.py" and finding["source"]["line"] in users_lines, finding
+    # The dev stack, made by the same line without the attachment, has no finding.
+    assert all(f["stack"] != "dev" for f in json.loads(first.stdout)["findings"])
+
+
+def test_one_flaw_is_one_finding(first_and_cached):
+    first, _ = first_and_cached
+    assert len(failing(first)) == 1, [(f["rule"], f["resource"]) for f in failing(first)]
+
+
+def test_sarif_points_at_the_users_line_with_the_synthesized_json_related(first_and_cached, app):
+    first, _ = first_and_cached
+    sarif = json.loads((app / "first.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    assert results
+    by_rule = {f["rule"]: f for f in failing(first)}
+    for result in results:
+        physical = result["locations"][0]["physicalLocation"]
+        finding = by_rule[result["ruleId"]]
+        assert physical["artifactLocation"]["uri"] == finding["source"]["file"]
+        assert physical["region"]["startLine"] == finding["source"]["line"]
+        related = result["relatedLocations"][0]["physicalLocation"]
+        assert related["artifactLocation"]["uri"] == "cdktf.out/stacks/prod/cdk.tf.json"
+        assert (app / related["artifactLocation"]["uri"]).is_file()
+
+
+def test_a_cached_rerun_reports_the_same(first_and_cached, app):
+    first, cached = first_and_cached
+    assert "cached" in cached.stderr  # the second run did take its answers from the cache
+    assert (cached.returncode, json.loads(cached.stdout)) == (first.returncode, json.loads(first.stdout))
+    assert (app / "cached.sarif").read_text() == (app / "first.sarif").read_text()
+
+
+def test_a_waiver_holds_only_in_its_stack(first_and_cached, installed, app):
+    first, _ = first_and_cached
+    rule = failing(first)[0]["rule"]
+    (app / "other.toml").write_text(waiver(rule, stack="dev"))
+    (app / "own.toml").write_text(waiver(rule, stack="prod"))
+    other = check(installed, app, "--waivers", "other.toml")
+    assert other.returncode == 1, other.stderr
+    assert rule in {f["rule"] for f in failing(other)}
+    own = check(installed, app, "--waivers", "own.toml")
+    assert own.returncode == 0, (own.stderr, failing(own))
+    assert rule in {w["rule"] for w in json.loads(own.stdout)["waived"]}
+
+
+def test_an_unknown_rule_in_a_waiver_is_bad_input(installed, app):
+    (app / "typo.toml").write_text(waiver("EKSIAM-ROLE-03"))
+    done = check(installed, app, "--waivers", "typo.toml", "--report", "sarif=typo.sarif")
+    assert done.returncode == 2, done.stderr
+    assert "EKSIAM-ROLE-03" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_every_report_is_written_on_exit_2(installed, app):
+    (app / "bad.toml").write_text('[[waiver]]\nrule = "EKSIAM-ROLE-003"\nresource = "*"\n')  # no reason, no expiry
+    done = check(installed, app, "--waivers", "bad.toml", "--report", "sarif=exit2.sarif", "--report", "junit=exit2.xml")
+    assert done.returncode == 2, done.stderr
+    message = done.stderr.strip().removeprefix("eksiam: error: ")
+    invocation = json.loads((app / "exit2.sarif").read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"] == message
+    assert message in (app / "exit2.xml").read_text()
+    assert json.loads(done.stdout)["error"] == message
