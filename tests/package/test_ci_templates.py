@@ -43,7 +43,9 @@ def runner_env(tmp_path_factory) -> dict[str, str]:
 
 
 def app_in_workspace(workspace: Path, stack_source: str) -> Path:
-    # cdktf.json names `python`: whatever the runner's PATH makes of it, as in a user's repository.
+    """The app in a subdirectory of a checkout (reports name files from the repository's root).
+    cdktf.json names `python`: whatever the runner's PATH makes of it, as in a user's repository."""
+    (workspace / ".git").mkdir(parents=True)
     return make_two_stack_app(workspace / "infra", "python", stack_source)
 
 
@@ -61,8 +63,9 @@ def test_github_action_gates_the_app(tmp_path, wheel, runner_env, stack_source, 
     sarif = json.loads(Path(uploads[0]["sarif_file"]).read_text())
     results = sarif["runs"][0]["results"]
     assert bool(results) == bool(expected)
-    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/iam.py" for r in results)
-    assert ("passed" in done.summary) == (expected == 0) and "eksiam policy gate" in done.summary
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/stacks/iam.py" for r in results)
+    headline = done.summary.splitlines()[0]
+    assert ("policy gate passed" in headline) == (expected == 0) and ("policy gate failed" in headline) == (expected == 1)
 
 
 def test_github_action_uploads_a_report_when_the_input_is_bad(tmp_path, wheel, runner_env):
@@ -81,14 +84,14 @@ def test_github_action_uploads_a_report_when_the_input_is_bad(tmp_path, wheel, r
 def test_gitlab_template_gates_the_app(tmp_path, wheel, runner_env, stack_source, expected):
     template = yaml.safe_load((PROJECT_ROOT / ".gitlab" / "eksiam.gitlab-ci.yml").read_text())
     app_in_workspace(tmp_path, stack_source)
-    variables = {**template["variables"], "EKSIAM_PACKAGE": str(wheel), "EKSIAM_DIR": "infra"}
+    variables = {**template["variables"], "EKS_GATE_PACKAGE": str(wheel), "EKS_GATE_DIR": "infra"}
     done = run_gitlab_job(template["eksiam"], variables, tmp_path, runner_env)
     assert done.returncode == expected, done.stdout + done.stderr
     for artifact in [*template["eksiam"]["artifacts"]["reports"].values(), *template["eksiam"]["artifacts"]["paths"]]:
         assert (tmp_path / artifact).is_file(), artifact
     quality = json.loads((tmp_path / template["eksiam"]["artifacts"]["reports"]["codequality"]).read_text())
     assert bool(quality) == bool(expected)
-    assert all(entry["location"]["path"] == "stacks/iam.py" for entry in quality)
+    assert all(entry["location"]["path"] == "infra/stacks/iam.py" for entry in quality)
     junit = (tmp_path / template["eksiam"]["artifacts"]["reports"]["junit"]).read_text()
     assert ("<failure" in junit) == bool(expected)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.package.userapp import line_of, make_two_stack_app, run, user_env
+from tests.package.userapp import TWO_STACKS, line_of, make_two_stack_app, run, user_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
 
@@ -134,3 +134,65 @@ def test_every_report_is_written_on_exit_2(installed, app):
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == message
     assert message in (app / "exit2.xml").read_text()
     assert json.loads(done.stdout)["error"] == message
+
+
+RAW_ONLY = '''
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+{track}
+
+TRUST = '{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "ec2.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}}'
+
+
+class NodeIam(TerraformStack):
+    def __init__(self, scope, id, admin=False):
+        super().__init__(scope, id)
+        AwsProvider(self, "aws", region="eu-west-1")
+        role = IamRole(self, "nodes", name=f"{{id}}-NodeInstanceRole", assume_role_policy=TRUST)
+        IamRolePolicyAttachment(self, "worker", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy")
+        if admin:
+            IamRolePolicyAttachment(self, "admin", role=role.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+'''
+
+
+@pytest.mark.parametrize("tracked", [False, True], ids=["without-eksiam", "with-track_sources"])
+def test_an_app_of_raw_resources_has_a_source_once_it_asks_for_one(installed, tmp_path, tracked):
+    """Without eksiam imported nothing records sources: the finding still names its stack and
+    construct and says its source is unknown. One call of eksiam.track_sources() is enough."""
+    track = "import eksiam\neksiam.track_sources()\n" if tracked else ""
+    app = make_two_stack_app(tmp_path / "app", str(installed / "bin" / "python"), RAW_ONLY.format(track=track))
+    done = run([str(installed / "bin" / "eksiam"), "check", "--format", "json", "--no-checkov"], app, user_env(installed))
+    assert done.returncode == 1, done.stderr
+    found = failing(done)
+    assert "prod" in {f["stack"] for f in found}
+    assert all(f["construct"].startswith(f"{f['stack']}/") for f in found), found
+    if tracked:
+        stack_file = app / "stacks" / "iam.py"
+        lines = {line_of(stack_file, text) for text in ('IamRole(self', '"worker"', '"admin"')}
+        assert all(f["source"]["file"] == "stacks/iam.py" and f["source"]["line"] in lines for f in found), found
+    else:
+        assert all(f["source"] is None for f in found), found
+        text = run([str(installed / "bin" / "eksiam"), "check", "--no-checkov"], app, user_env(installed)).stdout
+        assert "source unknown" in text
+
+
+def test_suppressions_in_code_waive_findings_on_their_construct(first_and_cached, installed, tmp_path):
+    """The app suppresses, on the prod stack, every rule the first run found there."""
+    first, _ = first_and_cached
+    rules = sorted({f["rule"] for f in failing(first)})
+    lines = "".join(
+        f'            suppress(self, "{rule}", "Accepted by the platform team until the migration (PLAT-1)", "2099-12-31")\n'
+        for rule in rules
+    )
+    source = TWO_STACKS.replace("from eksiam import", "from eksiam import suppress,").replace(
+        'policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")\n',
+        'policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")\n' + lines,
+    )
+    app = make_two_stack_app(tmp_path / "app", str(installed / "bin" / "python"), source)
+    done = check(installed, app)
+    assert done.returncode == 0, (done.stderr, failing(done))
+    waived = json.loads(done.stdout)["waived"]
+    assert sorted({w["rule"] for w in waived}) == rules
+    assert all(w["waiver"]["source"].startswith("eksiam.suppress at stacks/iam.py:") for w in waived)

@@ -1,7 +1,8 @@
 """GitLab Code Quality (``artifacts:reports:codequality``): the merge-request widget's list.
 
 One entry per finding that counts (waived ones are left out, as GitLab has no "accepted"
-state), located at the user's line when an app's finding has one, else at its input file.
+state), located at the user's line when an app's finding has one, else at its input file, relative to
+the repository (where GitLab resolves it).
 GitLab's severities are info, minor, major, critical and blocker.
 """
 
@@ -12,7 +13,7 @@ import json
 from typing import Any
 
 from eksiam.gate.findings import Finding, Report, Severity
-from eksiam.gate.report.locations import file_resource_line, origin
+from eksiam.gate.report.locations import file_resource_line, origin, repository_path
 from eksiam.gate.report.summary import ordered, rule_info
 
 SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major", Severity.MEDIUM: "minor", Severity.LOW: "info"}
@@ -20,9 +21,9 @@ SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major", Severity.MEDI
 
 def _entry(report: Report, finding: Finding) -> dict[str, Any]:
     if finding.source_file:
-        path, line = finding.source_file, finding.source_line
+        path, line = repository_path(finding.source_file), finding.source_line
     elif finding.file:
-        path, line = finding.file, file_resource_line(finding.file, finding.resource)
+        path, line = repository_path(finding.file), file_resource_line(finding.file, finding.resource)
     else:  # a live account's role has no file: GitLab still needs a path
         path, line = finding.resource, 1
     description = f"{finding.rule}: {finding.message}"

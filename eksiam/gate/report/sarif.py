@@ -4,8 +4,8 @@ One run, tool ``eksiam``; its rules are the rules of the findings (metadata from
 ``# METADATA`` blocks and checkov's check names, see ``Report.rules``) with
 ``properties.security-severity`` from the severity (CRITICAL 9.5, HIGH 8.0, MEDIUM 5.5, LOW 3.0:
 GitHub's bands). Each finding is a result located at the line of its resource's block in the
-input file, with the file's path relative to the working directory (the repository root in
-CI); a finding on an app's stack whose source is known is located at the user's line instead
+input file, with the file's path relative to the repository the working directory is in
+(where GitHub resolves it; else the working directory); a finding on an app's stack whose source is known is located at the user's line instead
 (what GitHub annotates on the diff), with the synthesized JSON as a related location. Waived findings stay in the log as results with an accepted suppression, so GitHub shows
 them as dismissed; expired waivers are error notifications of the invocation. A finding
 without a file (a live account) has a logical location only.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.gate.findings import Finding, Report, RuleInfo, Severity
-from eksiam.gate.report.locations import file_resource_line
+from eksiam.gate.report.locations import file_resource_line, repository_path
 from eksiam.gate.report.summary import ordered, rule_info
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -38,15 +38,9 @@ def _tool_version() -> str:
 
 
 def artifact_uri(file: str, base: Path | None = None) -> str:
-    """``file`` relative to ``base`` (default: the working directory) with ``/``; else a file URI."""
-    path = Path(file)
-    base = (base or Path.cwd()).resolve()
-    if not path.is_absolute():
-        return path.as_posix().removeprefix("./")
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.as_uri()
+    """``file`` relative to ``base`` (default: the repository the working directory is in, where
+    GitHub resolves it) with ``/``; else a file URI."""
+    return repository_path(file, base)
 
 
 def _rule(info: RuleInfo, engine: str) -> dict[str, Any]:
@@ -97,7 +91,7 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
     if finding.source_file and synthesized is not None:
         # The user's line is what GitHub annotates; the synthesized JSON (git-ignored) stays related.
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": finding.source_file},
+            "artifactLocation": {"uri": artifact_uri(finding.source_file, base)},
             "region": {"startLine": finding.source_line},
         }
         related.append({"id": 1, "physicalLocation": synthesized, "message": {"text": "synthesized Terraform JSON"}})
