@@ -88,7 +88,9 @@ def suppression_entries(stacks: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
     return found
 
 
-def _waiver(stack: str, entry: Any, number: int, known_rules: Iterable[str] | None) -> tuple[Waiver, str]:
+def _waiver(
+    stack: str, entry: Any, number: int, known_rules: Iterable[str] | None, max_expiry: datetime.date | None
+) -> tuple[Waiver, str]:
     """One entry as a waiver, validated as a waivers file entry is; its construct path beside it."""
     from eksiam.errors import UsageError
     from eksiam.gate.waivers import parse_waivers
@@ -104,6 +106,11 @@ def _waiver(stack: str, entry: Any, number: int, known_rules: Iterable[str] | No
         pass  # parse_waivers names the bad value
     as_file_entry = {"rule": entry.get("rule"), "resource": entry["construct"], "reason": entry.get("reason"), "expires": expires}
     (waiver,) = parse_waivers({"waiver": [as_file_entry]}, where, known_rules)
+    if max_expiry is not None and waiver.expires > max_expiry:
+        raise UsageError(
+            f"{where}: expires {waiver.expires.isoformat()} is later than [gate] max_waiver_days allows "
+            f"({max_expiry.isoformat()}): choose an earlier date"
+        )
     return replace(waiver, source=where), entry["construct"]
 
 
@@ -116,12 +123,17 @@ def apply_suppressions(
     stacks: Mapping[str, Mapping[str, Any]],
     known_rules: Iterable[str] | None = None,
     today: datetime.date | None = None,
+    max_days: int | None = None,
 ) -> Report:
     """``report`` with the app's in-code suppressions applied as waivers scoped to their
-    construct and everything under it; an expired one fails the gate as an expired waiver does."""
+    construct and everything under it; an expired one fails the gate as an expired waiver does,
+    and one expiring more than ``max_days`` ahead is refused as a waivers file entry is."""
     today = today or datetime.date.today()
     known = set(known_rules) if known_rules is not None else None
-    scoped = [(stack, *_waiver(stack, entry, n, known)) for n, (stack, entry) in enumerate(suppression_entries(stacks), 1)]
+    max_expiry = today + datetime.timedelta(days=max_days) if max_days is not None else None
+    scoped = [
+        (stack, *_waiver(stack, entry, n, known, max_expiry)) for n, (stack, entry) in enumerate(suppression_entries(stacks), 1)
+    ]
     kept: list[Finding] = []
     waived: list[WaivedFinding] = []
     for finding in report.findings:

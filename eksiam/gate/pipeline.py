@@ -320,14 +320,10 @@ def _evaluate(
     roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
     errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
     report = _report(merged, summary, rules, documents, request, waivers)
-    if app_stacks and _in_code_suppressions(config):
-        report = apply_suppressions(report, app_stacks)
+    if app_stacks and config.gate.in_code_suppressions:
+        report = apply_suppressions(report, app_stacks, max_days=config.gate.max_waiver_days)
     return replace(report, roles=roles, tool_errors=errors)
 
-
-def _in_code_suppressions(config: Config) -> bool:
-    gate = getattr(config, "gate", None)
-    return bool(getattr(gate, "in_code_suppressions", True))
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:

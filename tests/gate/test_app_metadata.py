@@ -83,6 +83,12 @@ def test_suppressions_apply_to_their_construct_and_below_and_expire():
     assert [w.rule for w in report.expired_waivers] == ["EKSIAM-NODE-003"] and not report.passed
 
 
+def test_a_suppression_beyond_the_gates_limit_is_refused():
+    stacks = {"cdktf.out/stacks/prod/cdk.tf.json": build(suppressions=True)}
+    with pytest.raises(UsageError, match=f"max_waiver_days.*{THIS_FILE}|{THIS_FILE}.*max_waiver_days"):
+        apply_suppressions(Report(findings=()), stacks, today=datetime.date(2026, 6, 1), max_days=90)
+
+
 def test_a_suppression_without_a_reason_fails_at_the_apps_line():
     stack = TerraformStack(Testing.app(), "prod")
     nodes = EksNodeRole(stack, "workers")

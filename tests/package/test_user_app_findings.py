@@ -5,6 +5,7 @@ rule is bad input; every requested report is written on every exit."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -27,12 +28,14 @@ WAIVER = '''
 rule = "{rule}"
 resource = "*"{scope}
 reason = "The platform team accepted this until the migration ends (PLAT-1)"
-expires = 2099-12-31
+expires = {expires}
 '''
+# Within [gate] max_waiver_days (90 by default) of today.
+EXPIRES = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
 def waiver(rule: str, stack: str | None = None) -> str:
-    return WAIVER.format(rule=rule, scope=f'\nstack = "{stack}"' if stack else "")
+    return WAIVER.format(rule=rule, scope=f'\nstack = "{stack}"' if stack else "", expires=EXPIRES)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +186,7 @@ def test_suppressions_in_code_waive_findings_on_their_construct(first_and_cached
     first, _ = first_and_cached
     rules = sorted({f["rule"] for f in failing(first)})
     lines = "".join(
-        f'            suppress(self, "{rule}", "Accepted by the platform team until the migration (PLAT-1)", "2099-12-31")\n'
+        f'            suppress(self, "{rule}", "Accepted by the platform team until the migration (PLAT-1)", "{EXPIRES}")\n'
         for rule in rules
     )
     source = TWO_STACKS.replace("from eksiam import", "from eksiam import suppress,").replace(
