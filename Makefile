@@ -19,7 +19,7 @@ export CDKTF_DISABLE_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test test-fast setup synth deploy destroy bench wheel clean
+.PHONY: run test test-fast test-compat setup synth deploy destroy bench wheel clean
 
 setup: $(PY_STAMP) $(NODE_STAMP) .eksiam/terraform.rc
 
@@ -60,6 +60,11 @@ FAST_TESTS := tests/policy tests/gate tests/stacks/test_config.py
 
 test-fast: $(PY_STAMP)
 	@$(VENV)/bin/python -m pytest --fast -n auto --dist loadgroup $(FAST_TESTS)
+
+# The wheel at both ends of each dependency range (tests/package/compat.py); the first run
+# installs each end's venv under .eksiam/compat/, later runs reuse them.
+test-compat: setup
+	@$(VENV)/bin/python -m tests.package.compat
 
 # An account that already has the connector's service-linked role keeps it (stacks/account.py).
 deploy: setup

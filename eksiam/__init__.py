@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from eksiam.app import run_app
 from eksiam.config import Config, load_config
 from eksiam.errors import EksiamError, ToolError, UsageError
+from eksiam.metadata import track_sources
 from eksiam.props import (
     ROLE_KIND_TAG,
     EksConnectorAgentRoleProps,
@@ -29,14 +30,16 @@ if TYPE_CHECKING:
     from eksiam.connector import EksConnectorAgentRole
     from eksiam.node import EksNodeRole
     from eksiam.role import EksRole
+    from eksiam.suppress import suppress
 
 __version__ = "0.2.0"
 
-# Construct classes, loaded with cdktf on first access.
+# Construct classes (and suppress), loaded with cdktf on first access.
 _CONSTRUCT_MODULES = {
     "EksConnectorAgentRole": "eksiam.connector",
     "EksNodeRole": "eksiam.node",
     "EksRole": "eksiam.role",
+    "suppress": "eksiam.suppress",
 }
 
 __all__ = [
@@ -53,6 +56,8 @@ __all__ = [
     "UsageError",
     "load_config",
     "run_app",
+    "suppress",
+    "track_sources",
 ]
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from eksiam.config import Config, load_config
 from eksiam.errors import EksiamError
+from eksiam.metadata import track_sources
 
 if TYPE_CHECKING:
     from eksiam.cdk import App
@@ -23,6 +24,7 @@ def run_app(build_app: Callable[[Config], App]) -> None:
         config = load_config()
     except EksiamError as error:
         _fail(error)
+    track_sources()
     build_app(config).synth()
 
 

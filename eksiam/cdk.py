@@ -62,6 +62,11 @@ from cdktf_cdktf_provider_aws.iam_service_linked_role import (  # noqa: E402
 from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: E402
 from constructs import Construct  # noqa: E402
 
+from eksiam.metadata import track_sources  # noqa: E402
+
+# Every resource the app makes from here on records the app's line that made it.
+track_sources()
+
 __all__ = [
     "App",
     "AwsProvider",

@@ -152,7 +152,9 @@ def _emit(report: Report, args: argparse.Namespace) -> int:
         # The report shows what could be evaluated; the gate still fails closed.
         engine, file, message = report.tool_errors[0]
         more = f" (and {len(report.tool_errors) - 1} more input(s))" if len(report.tool_errors) > 1 else ""
-        raise ToolError(f"{engine} could not evaluate {file}{more}: {message}")
+        error = ToolError(f"{engine} could not evaluate {file}{more}: {message}")
+        error.reported = True  # type: ignore[attr-defined]
+        raise error
     return EXIT_PASSED if report.passed else EXIT_FAILED
 
 
@@ -223,6 +225,39 @@ def _signals_end_the_run() -> Iterator[None]:
         processes.reset()
 
 
+DETAIL_LINES = 12
+
+
+def _print_detail(detail: str, debug: bool) -> None:
+    """The output of the program that failed (an app's traceback): its last lines, all with --debug."""
+    lines = detail.rstrip().splitlines()
+    if not lines:
+        return
+    shown = lines if debug or len(lines) <= DETAIL_LINES else lines[-DETAIL_LINES:]
+    more = "" if len(shown) == len(lines) else f" (last {DETAIL_LINES} of {len(lines)} lines; all with --debug)"
+    print(f"eksiam: the failing program's output{more}:", file=sys.stderr)
+    for line in shown:
+        print(f"  | {line}", file=sys.stderr)
+
+
+def _report_error(argv: Sequence[str], message: str, exit_code: int) -> None:
+    """Every report the command line asked for, saying why the run ended (read leniently: the
+    error may be the command line itself), so a CI step that uploads a report has one."""
+    if not argv or argv[0] not in ("check", "verify"):
+        return
+    from eksiam.gate.report import write_error_reports
+
+    lenient = _Parser(add_help=False)
+    lenient.add_argument("--format", default="text")
+    lenient.add_argument("--output")
+    lenient.add_argument("--report", action="append", default=[])
+    try:
+        requested, _ = lenient.parse_known_args(list(argv[1:]))
+    except UsageError:  # e.g. --output with no value: nothing to write to
+        return
+    write_error_reports(message, exit_code, requested.format, requested.output, requested.report)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
@@ -235,13 +270,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EksiamError as error:
         if debug:
             traceback.print_exc()
+        _print_detail(error.detail, debug)
         print(f"eksiam: error: {error}", file=sys.stderr)
+        if not getattr(error, "reported", False):
+            _report_error(argv, str(error), error.exit_code)
         return error.exit_code
     except OSError as error:  # a file-system fault no step named: still one line, never a traceback
         if debug:
             traceback.print_exc()
         where = f"{error.filename}: " if error.filename else ""
-        print(f"eksiam: error: {where}{error.strerror or error}: check the path and its permissions", file=sys.stderr)
+        message = f"{where}{error.strerror or error}: check the path and its permissions"
+        print(f"eksiam: error: {message}", file=sys.stderr)
+        _report_error(argv, message, EXIT_USAGE)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("eksiam: interrupted", file=sys.stderr)

@@ -13,9 +13,17 @@ EXIT_TOOL = 3
 
 
 class EksiamError(Exception):
-    """Base of every error eksiam reports to its user."""
+    """Base of every error eksiam reports to its user.
+
+    ``detail`` is another program's own output behind the error (an app's traceback): the
+    command prints its last lines above the one-line error, and all of it with ``--debug``.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str = "", *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class UsageError(EksiamError):

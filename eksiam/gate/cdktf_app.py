@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -175,16 +176,59 @@ def _run_app(project: CdktfProject, staging: Path, config_path: str | None) -> N
             cannot_start=f"cannot run the cdktf app `{project.app}` in {project.directory}: {{reason}}",
         )
     if done.returncode != 0:
-        raise UsageError(f"the cdktf app `{project.app}` failed: {_last_line(done.stderr or done.stdout)}")
+        output = done.stderr or done.stdout
+        raise UsageError(f"the cdktf app `{project.app}` failed: {app_failure(output, project.directory)}", detail=output)
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+def app_failure(text: str, project: Path) -> str:
+    """The cause of an app's failure, from its output: its own one-line eksiam error, else the
+    exception of its last traceback at the app's line that raised it; else its last line.
+
+    cdktf hides one cause behind advice of its own: a validation that runs ``terraform version``
+    (import blocks, cloud backends) fails with "pass skipValidation" when terraform is missing.
+    """
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     # The app's own one-line error (``eksiam: error: …``) is the line that names the fix.
     for line in reversed(lines):
         if line.startswith("eksiam: error: "):
             return line.removeprefix("eksiam: error: ")
-    return lines[-1] if lines else "it printed nothing (exit status not 0)"
+    cause = _exception(lines, project) or (lines[-1].strip() if lines else "it printed nothing (exit status not 0)")
+    if shutil.which("terraform") is None and "terraform" in text:
+        return f"terraform is not on PATH, and the app's cdktf validations run `terraform version`: install Terraform 1.5 or later, or put it on PATH ({cause})"
+    return cause
+
+
+_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def _exception(lines: list[str], project: Path) -> str:
+    """``Error: message (stacks/iam.py:12)`` from the last Python traceback in ``lines``."""
+    starts = [n for n, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    if not starts:
+        return ""
+    where = ""
+    message = ""
+    for line in lines[starts[-1] + 1:]:
+        frame = _FRAME.match(line)
+        if frame:
+            where = _app_line(frame["file"], frame["line"], project) or where
+            message = ""
+        elif not line.startswith(" ") and not message:
+            message = line.strip()
+    if not message:
+        return ""
+    return f"{message} ({where})" if where else message
+
+
+def _app_line(file: str, line: str, project: Path) -> str:
+    """``stacks/iam.py:12`` for a frame of the app's own code; "" for a library's."""
+    path = Path(file)
+    if "site-packages" in path.parts or "dist-packages" in path.parts:
+        return ""
+    try:
+        return f"{path.resolve().relative_to(project.resolve()).as_posix()}:{line}"
+    except (ValueError, OSError):
+        return ""
 
 
 def _stack_dirs(staging: Path, wanted: Sequence[str]) -> list[Path]:

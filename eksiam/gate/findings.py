@@ -48,6 +48,12 @@ class Finding:
     checks: tuple[str, ...] = ()  # every check that saw the flaw, the primary rule first
     engines: tuple[str, ...] = ()  # their engines, the primary rule's first
 
+    # An app's stack: where the user's code made the resource (eksiam.gate.app_metadata).
+    stack: str = ""
+    construct: str = ""
+    source_file: str = ""
+    source_line: int = 0
+
     def __post_init__(self) -> None:
         # A finding read back from JSON (the cache) carries lists; a finding must stay hashable.
         object.__setattr__(self, "checks", tuple(self.checks))
@@ -66,7 +72,14 @@ class Finding:
         if self.checks:
             data["checks"] = list(self.checks)
             data["engines"] = list(self.engines)
+        if self.stack:
+            data.update(stack=self.stack, construct=self.construct, source=self.source)
         return data
+
+    @property
+    def source(self) -> dict[str, Any] | None:
+        """``{"file", "line"}`` of the user's code that made the resource; None when unknown."""
+        return {"file": self.source_file, "line": self.source_line} if self.source_file else None
 
 
 @dataclass(frozen=True)

@@ -287,6 +287,7 @@ def _evaluate(
     location_of: dict[str, str],
     limits: Limits,
 ) -> Report:
+    from eksiam.gate.app_metadata import apply_suppressions, locate
     from eksiam.gate.flaws import merge_flaws
     from eksiam.gate.opa import run_opa
     from eksiam.gate.report import load_rule_metadata
@@ -319,11 +320,17 @@ def _evaluate(
         summary["checkov"] = checkov.summary
         checkov_errors = checkov.errors
         rules.update(checkov.rules)
-    merged = merge_flaws(_merge(findings, location_of), rules)
+    # An app's own stacks (not --input files): findings at the user's code, suppressions made there.
+    app_stacks = {location_of[d.path]: d.data for d in documents if d.kind is InputKind.SYNTH and d.path in location_of}
+    merged = merge_flaws(locate(_merge(findings, location_of), app_stacks), rules)
     # A plan's roles are the synth file's: each role is listed once, on the file a reviewer opens.
     roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
     errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
-    return replace(_report(merged, summary, rules, documents, request, waivers), roles=roles, tool_errors=errors)
+    report = _report(merged, summary, rules, documents, request, waivers)
+    if app_stacks and config.gate.in_code_suppressions:
+        report = apply_suppressions(report, app_stacks, max_days=config.gate.max_waiver_days)
+    return replace(report, roles=roles, tool_errors=errors)
+
 
 
 def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:

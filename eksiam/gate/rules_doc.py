@@ -8,7 +8,9 @@ the HCP Terraform policy set in its two forms:
   edition needs: at most five policies, each created from a single file.
 
 ``python -m eksiam.gate.rules_doc`` rewrites RULES.md and policies.hcl, which
-tests/policy/test_rules_doc.py checks against a fresh render so neither drifts from the rules.
+tests/policy/test_rules_doc.py checks against a fresh render so neither drifts from the rules:
+in policy/ when run in this repository (the policies are under the working directory), else
+in the working directory or ``--out DIR``, never inside an installed package.
 ``python -m eksiam.gate.rules_doc --free-tier-set DIR`` writes the free-tier form, rendered
 from the policies at hand (its modules are not kept in policy/: the gate would load them).
 """
@@ -255,9 +257,22 @@ def _link_label(url: str) -> str:
     return page.split("#", 1)[0].removesuffix(".html") or url
 
 
+def _default_target(policy_dir: Path) -> Path:
+    """The policies' own directory when it is a checkout under the working directory (this
+    repository); else the working directory: an installed package is never written."""
+    resolved = policy_dir.resolve()
+    if resolved.is_relative_to(Path.cwd().resolve()) and not {"site-packages", "dist-packages"} & set(resolved.parts):
+        return policy_dir
+    return Path.cwd()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eksiam.gate.rules_doc", description=__doc__.splitlines()[0])
     parser.add_argument("--policy-dir", type=Path, default=POLICY_DIR)
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR",
+        help="write RULES.md and policies.hcl into DIR (default: policy/ in this repository, else the working directory)",
+    )
     parser.add_argument(
         "--free-tier-set", type=Path, metavar="DIR",
         help="write the free-tier form of the HCP Terraform policy set into DIR (and nothing else)",
@@ -269,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             if target.exists() and not target.is_dir():
                 raise UsageError(f"--free-tier-set {target} is a file: name a directory")
         else:
-            files, target = generated_files(args.policy_dir), args.policy_dir
+            files, target = generated_files(args.policy_dir), args.out or _default_target(args.policy_dir)
         rendered = {target / name: text for name, text in files.items()}  # render all before writing any
         target.mkdir(parents=True, exist_ok=True)
         for output, text in rendered.items():

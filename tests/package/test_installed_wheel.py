@@ -4,17 +4,12 @@ their own (with its own ``stacks/`` package) in another directory, and gated the
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.package.userapp import run, user_env
 
 # One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
@@ -51,44 +46,6 @@ app = App()
 PlatformIam(app, "platform-iam")
 app.synth()
 '''
-
-
-def run(command, cwd, env, timeout=600):
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh venv with the wheel of this checkout installed (its dependencies are this
-    test run's, reached through a path entry, so the test needs no network)."""
-    root = tmp_path_factory.mktemp("wheel")
-    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(root / "dist"), str(PROJECT_ROOT)],
-                cwd=root, env=os.environ)
-    assert built.returncode == 0, built.stderr
-    wheel = next((root / "dist").glob("eksiam-*.whl"))
-    venv.create(root / "venv", with_pip=False)
-    python = root / "venv" / "bin" / "python"
-    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], root, os.environ).stdout.strip())
-    # The dependencies, not eksiam: a .pth line adds a directory without running its .pth files,
-    # so this checkout's editable install stays out of the venv.
-    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    done = run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)], root, os.environ)
-    assert done.returncode == 0, done.stderr
-    return root / "venv"
-
-
-def user_env(venv_dir: Path) -> dict[str, str]:
-    node_bin = PROJECT_ROOT / "node_modules" / "node" / "bin"
-    terraform_bin = Path(shutil.which("terraform") or "/usr/bin/terraform").parent
-    # The dependencies' own commands (checkov) come with their install: this run's, last on PATH.
-    dependency_bin = Path(sys.executable).parent
-    path = [venv_dir / "bin", node_bin, PROJECT_ROOT / "node_modules" / ".bin", terraform_bin, "/usr/bin", "/bin", dependency_bin]
-    return {
-        "PATH": os.pathsep.join(map(str, path)),
-        "HOME": str(venv_dir.parent),
-        "CHECKPOINT_DISABLE": "1",
-        "CDKTF_DISABLE_TELEMETRY": "true",
-    }
 
 
 def make_app(directory: Path, venv_dir: Path, extra: dict[str, str]) -> Path:

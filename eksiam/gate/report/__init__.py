@@ -15,18 +15,19 @@ from pathlib import Path
 
 from eksiam.errors import UsageError
 from eksiam.gate.findings import Report
-from eksiam.gate.report import json_report, junit, markdown, sarif, text
+from eksiam.gate.report import codequality, json_report, junit, markdown, sarif, text
 from eksiam.gate.report.rules import load_rule_metadata
 
-FORMATS = ("text", "json", "junit", "sarif", "markdown")
+FORMATS = ("text", "json", "junit", "sarif", "markdown", "codequality")
 _RENDERERS = {
     "json": json_report.render,
     "junit": junit.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
+    "codequality": codequality.render,
 }
 
-__all__ = ["FORMATS", "check_writable", "load_rule_metadata", "render", "write_reports"]
+__all__ = ["FORMATS", "check_writable", "load_rule_metadata", "render", "write_error_reports", "write_reports"]
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
@@ -85,6 +86,30 @@ def write_reports(report: Report, fmt: str, output: str | Path | None = None, ex
         sys.stdout.flush()
     for copy_fmt, file in copies:
         _write(file, render(report, copy_fmt))
+
+
+def write_error_reports(message: str, exit_code: int, fmt: str, output: str | Path | None, extra: Iterable[str] = ()) -> None:
+    """Each requested report file, saying the run ended with ``message`` (best effort: a path
+    that cannot be written is what the error may be about, and stderr says it already)."""
+    from eksiam.gate.report.failure import render_error
+
+    targets: list[tuple[str, Path | None]] = [(fmt, Path(output) if output else None)]
+    for option in extra:
+        try:
+            targets.append(parse_report_option(option))
+        except UsageError:
+            continue
+    for target_fmt, path in targets:
+        content = render_error(target_fmt, message, exit_code)
+        if path is None:
+            if target_fmt != "text":  # text is the error line on stderr already
+                sys.stdout.write(content)
+                sys.stdout.flush()
+            continue
+        try:
+            _write(path, content)
+        except UsageError:
+            continue
 
 
 def _write(path: Path, content: str) -> None:

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 from eksiam.gate.findings import Finding, Report, Waiver
 from eksiam.gate.report.escape import visible
+from eksiam.gate.report.locations import origin
 from eksiam.gate.report.summary import ENGINES, also_seen_by, ordered, rule_info, unused_note, waiver_scope
 
 
@@ -33,12 +34,19 @@ def _finding_text(report: Report, finding: Finding) -> str:
         lines.append(f"also seen by: {', '.join(also_seen_by(finding))}")
     if finding.file:
         lines.append(f"file: {finding.file}")
+    if finding.stack:
+        lines.append(f"at: {origin(finding)}")
     lines.append(f"problem: {finding.message}")
     if info.remediation:
         lines.append(f"fix: {info.remediation}")
     if info.help_uri:
         lines.append(f"see: {info.help_uri}")
     return "\n".join(lines)
+
+
+def _name(finding: Finding) -> str:
+    """The resource, named by its stack and construct in an app (one name per stack)."""
+    return f"{finding.stack}: {finding.resource} ({finding.construct})" if finding.stack else finding.resource
 
 
 def _testcase(suite: ET.Element, classname: str, name: str, file: str = "") -> ET.Element:
@@ -57,7 +65,7 @@ def render(report: Report) -> str:
         suite = ET.SubElement(root, "testsuite", name=f"eksiam.{engine}")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for finding in ordered([f for f in report.findings if f.engine == engine]):
-            case = _testcase(suite, f"{engine}.{finding.rule}", finding.resource, finding.file)
+            case = _testcase(suite, f"{engine}.{finding.rule}", _name(finding), finding.source_file or finding.file)
             counts["tests"] += 1
             if report.fails(finding):
                 failure = ET.SubElement(case, "failure", type=finding.severity.name, message=finding.message)

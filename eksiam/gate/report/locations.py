@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from eksiam.gate.findings import Finding
+
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
 
 
@@ -106,3 +108,37 @@ def file_resource_line(file: str | Path, address: str) -> int:
     except (OSError, ValueError):  # unreadable, not UTF-8, or a name no file can have (NUL, lone surrogate)
         return 1
     return resource_line(text, address) or 1
+
+
+def repository_root() -> Path:
+    """Where CI resolves a report's relative paths: the checkout the working directory is in
+    (the nearest directory with ``.git``), so an app in a subdirectory of its repository is
+    annotated at ``infra/stacks/iam.py``; else the working directory."""
+    here = Path.cwd().resolve()
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
+
+
+def repository_path(file: str | Path, base: Path | None = None) -> str:
+    """``file`` (absolute, or relative to the working directory) relative to ``base`` (default:
+    :func:`repository_root`) with ``/``; else a file URI."""
+    path = Path(file)
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return absolute.resolve().relative_to((base or repository_root()).resolve()).as_posix()
+    except ValueError:
+        return absolute.resolve().as_uri()
+
+
+def origin(finding: Finding) -> str:
+    """Where an app's finding comes from, for people: stack, construct path and the user's line.
+
+    Empty for a finding outside an app's stacks (a plan, an ``--input`` file, an account).
+    """
+    if not finding.stack:
+        return ""
+    where = f"stack {finding.stack}"
+    if finding.construct:
+        where += f", construct {finding.construct}"
+    if finding.source_file:
+        return f"{where}, {finding.source_file}:{finding.source_line}"
+    return f"{where} (source unknown: the resource was made before eksiam was imported; call eksiam.track_sources() first)"

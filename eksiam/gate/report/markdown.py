@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from eksiam.gate.findings import Finding, Report
 from eksiam.gate.report.escape import visible
+from eksiam.gate.report.locations import origin
 from eksiam.gate.report.summary import also_seen_by, engine_line, headline, ordered, rule_info, unused_note, waiver_scope
 
 _HEADER = "| Severity | Rule | Resource | Message | Fix |\n|---|---|---|---|---|"
@@ -34,6 +35,13 @@ def _fix(remediation: str, uri: str) -> str:
     return cell(remediation) or link
 
 
+def _resource(finding: Finding) -> str:
+    """The resource, and in an app's stack where the user's code made it."""
+    if not finding.stack:
+        return code(finding.resource)
+    return f"{code(finding.resource)} ({cell(origin(finding))})"
+
+
 def render(report: Report) -> str:
     icon = ":white_check_mark:" if report.passed else ":x:"
     lines = [f"### {icon} {cell(headline(report))}", "", cell(engine_line(report)), ""]
@@ -44,7 +52,7 @@ def render(report: Report) -> str:
             info = rule_info(report, finding)
             severity = finding.severity.name if report.fails(finding) else f"{finding.severity.name} (below threshold)"
             lines.append(
-                f"| {severity} | {_rules(finding)} | {code(finding.resource)} | {cell(finding.message)} "
+                f"| {severity} | {_rules(finding)} | {_resource(finding)} | {cell(finding.message)} "
                 f"| {_fix(info.remediation, info.help_uri)} |"
             )
         lines.append("")

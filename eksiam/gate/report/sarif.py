@@ -4,12 +4,15 @@ One run, tool ``eksiam``; its rules are the rules of the findings (metadata from
 ``# METADATA`` blocks and checkov's check names, see ``Report.rules``) with
 ``properties.security-severity`` from the severity (CRITICAL 9.5, HIGH 8.0, MEDIUM 5.5, LOW 3.0:
 GitHub's bands). Each finding is a result located at the line of its resource's block in the
-input file, with the file's path relative to the working directory (the repository root in
-CI). Waived findings stay in the log as results with an accepted suppression, so GitHub shows
-them as dismissed; expired waivers are error notifications of the invocation, unused waivers
-warnings (errors with ``--fail-on-unused-waivers``). A finding without a file (a live account)
-has a logical location only. A finding several checks saw is one result of its primary rule,
-every check named in ``properties.checks``. Every text is escaped of control characters
+input file, with the file's path relative to the repository the working directory is in
+(where GitHub resolves it; else the working directory); a finding on an app's stack whose
+source is known is located at the user's line instead (what GitHub annotates on the diff),
+with the synthesized JSON as a related location. Waived findings stay in the log as results
+with an accepted suppression, so GitHub shows them as dismissed; expired waivers are error
+notifications of the invocation, unused waivers warnings (errors with
+``--fail-on-unused-waivers``). A finding without a file (a live account) has a logical
+location only. A finding several checks saw is one result of its primary rule, every check
+named in ``properties.checks``. Every text is escaped of control characters
 (eksiam.gate.report.escape), as SARIF viewers print them.
 """
 
@@ -23,7 +26,7 @@ from typing import Any
 
 from eksiam.gate.findings import Finding, Report, RuleInfo, Severity
 from eksiam.gate.report.escape import visible_strings
-from eksiam.gate.report.locations import file_resource_line
+from eksiam.gate.report.locations import file_resource_line, repository_path
 from eksiam.gate.report.summary import finding_counts, ordered, rule_info, unused_note, waiver_scope
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -41,15 +44,9 @@ def _tool_version() -> str:
 
 
 def artifact_uri(file: str, base: Path | None = None) -> str:
-    """``file`` relative to ``base`` (default: the working directory) with ``/``; else a file URI."""
-    path = Path(file)
-    base = (base or Path.cwd()).resolve()
-    if not path.is_absolute():
-        return path.as_posix().removeprefix("./")
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.as_uri()
+    """``file`` relative to ``base`` (default: the repository the working directory is in, where
+    GitHub resolves it) with ``/``; else a file URI."""
+    return repository_path(file, base)
 
 
 def _rule(info: RuleInfo, engine: str) -> dict[str, Any]:
@@ -91,12 +88,25 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
     if info.remediation:
         message += f" Fix: {info.remediation}"
     location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}]}
+    synthesized: dict[str, Any] | None = None
     if finding.file:
-        location["physicalLocation"] = {
+        synthesized = {
             "artifactLocation": {"uri": artifact_uri(finding.file, base)},
             "region": {"startLine": file_resource_line(finding.file, finding.resource)},
         }
-    return {
+    related: list[dict[str, Any]] = []
+    if finding.construct:
+        location["logicalLocations"].append({"fullyQualifiedName": finding.construct, "kind": "module"})
+    if finding.source_file and synthesized is not None:
+        # The user's line is what GitHub annotates; the synthesized JSON (git-ignored) stays related.
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": artifact_uri(finding.source_file, base)},
+            "region": {"startLine": finding.source_line},
+        }
+        related.append({"id": 1, "physicalLocation": synthesized, "message": {"text": "synthesized Terraform JSON"}})
+    elif synthesized is not None:
+        location["physicalLocation"] = synthesized
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
@@ -110,6 +120,11 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
             **({"carrier": finding.carrier} if finding.carrier else {}),
         },
     }
+    if related:
+        result["relatedLocations"] = related
+    if finding.stack:
+        result["properties"].update(stack=finding.stack, construct=finding.construct)
+    return result
 
 
 def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
@@ -152,7 +167,12 @@ def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
         }
         for w in report.unused_waivers
     ]
-    invocation: dict[str, Any] = {"executionSuccessful": True}
+    notifications += [
+        {"level": "error", "message": {"text": f"{engine} could not evaluate {file}: {why}"}, "descriptor": {"id": "EKSIAM-TOOL-ERROR"}}
+        for engine, file, why in report.tool_errors
+    ]
+    # A tool that failed on an input means the run is incomplete (exit 3), whatever it found.
+    invocation: dict[str, Any] = {"executionSuccessful": not report.tool_errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return {

@@ -6,6 +6,7 @@ from itertools import groupby
 
 from eksiam.gate.findings import Report, Severity
 from eksiam.gate.report.escape import visible
+from eksiam.gate.report.locations import origin
 from eksiam.gate.report.summary import also_seen_by, engine_line, headline, ordered, unused_note, waiver_scope
 
 _RESET = "\033[0m"
@@ -44,6 +45,8 @@ def render(report: Report, *, color: bool = False) -> str:
             also = also_seen_by(finding)
             if also:
                 lines.append(paint(f"           also seen by: {_one_line(', '.join(also))}", _DIM))
+            if finding.stack:
+                lines.append(paint(f"           at: {_one_line(origin(finding))}", _DIM))
             if finding.remediation:
                 lines.append(paint(f"           fix: {_one_line(finding.remediation)}", _DIM))
     if report.waived:
