@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
+from eksiam.gate.inputs import InputKind, detect_kind
 
 SCOPES = ("iam", "all")
 COMMENT = "//"  # Terraform's JSON syntax allows a comment under this key at any level
@@ -34,7 +35,7 @@ def write_target(source: Path, text: str, plan_framework: bool, scope: str, scra
     if not isinstance(data, dict):
         raise UsageError(f"{source} is not a JSON object: pass a cdk.tf.json or the output of `terraform show -json`")
     if plan_framework:
-        if isinstance(data.get("plan"), dict) and "format_version" not in data:
+        if detect_kind(data) is InputKind.HCP:  # the gate's one classification (policy/lib/kind.rego)
             data = data["plan"]
         shaped = _plan(data, scope)
         target = scratch / "plan.json"
