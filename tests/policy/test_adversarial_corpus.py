@@ -14,6 +14,7 @@ import pytest
 from eksiam.cli import main
 from eksiam.errors import UsageError
 from eksiam.gate.inputs import load_input
+from rego_harness import load_engine
 
 # One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("adversarial-corpus")
@@ -23,7 +24,7 @@ CASES = json.loads((CORPUS / "manifest.json").read_text())
 
 
 def files_of(case: dict) -> list[str]:
-    return [case[key] for key in ("synth", "plan") if case.get(key)]
+    return [case[key] for key in ("synth", "plan", "hcp") if case.get(key)]
 
 
 def readable_input(path: Path) -> bool:
@@ -115,3 +116,24 @@ def test_both_engines_fail_every_insecure_case_and_pass_the_controls(capsys):
                 assert any(x["engine"] == "opa" for x in found), f"{f}: {case['what']}"
             else:
                 assert found == [] and f not in errors, (f, found)
+
+
+def test_every_adapter_reads_repeated_data_sources_and_modules():
+    """Data sources with for_each, a module called with count and again by another name, and
+    outputs whose values hold a "resources" list: the Terraform JSON, the plan and its HCP form
+    go through every adapter, the gate's query and the HCP policy set's, and the node role
+    comes out judged as documented."""
+    case = "node_secure_repeated_data_modules"
+    plan = json.loads((CORPUS / f"{case}.plan.json").read_text())
+    synth = json.loads((CORPUS / f"{case}.tf.json").read_text())
+    hcp = {"plan": plan, "run": {"id": "run-adversarial", "is_destroy": False}}
+    engine = load_engine()
+    static = engine.eval_query(
+        "rows := [a | some r in data.eksiam.lib.plan.resources; a := data.eksiam.lib.terraform.static_address(r.address)]", plan,
+    )[0]["rows"]
+    assert len(static) > len(set(static)), "the plan must repeat static addresses for this test to mean anything"
+    for document in (synth, plan, hcp):
+        result = engine.eval_query("main := data.eksiam.main; hcp := data.eksiam.hcp.messages", document)[0]
+        assert [r["resource"] for r in result["main"]["roles"] if r["kind"] == "node"] == ["aws_iam_role.node_role"]
+        assert result["main"]["findings"] == [], result["main"]["findings"]
+        assert all(messages == [] for messages in result["hcp"].values()), result["hcp"]
