@@ -69,13 +69,13 @@ opaque(r) if {
 
 touches(r, role) if static_address(role.address) in object.get(r.refs, any_attribute, [])
 
-# The role's name anywhere in its values (a command line, a template body), as a whole name:
-# the characters around it are none a role name can hold.
+# The role's name anywhere in its values (a command line, a template body), as a whole name
+# (the characters around it are none a role name can hold), in any case, as IAM compares names.
 touches(r, role) if {
 	name := role.values.name
 	is_string(name)
 	name != ""
-	pattern := sprintf(`(^|[^A-Za-z0-9+=,.@_-])%s($|[^A-Za-z0-9+=,.@_-])`, [regex_quote(name)])
+	pattern := sprintf(`(?i)(^|[^A-Za-z0-9+=,.@_-])%s($|[^A-Za-z0-9+=,.@_-])`, [regex_quote(name)])
 	walk(r.values, [_, value])
 	is_string(value)
 	regex.match(pattern, value)

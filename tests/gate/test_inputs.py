@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from opa_bindings import OpaEngine
+
 from eksiam.errors import UsageError
+from eksiam.gate import POLICY_DIR
 from eksiam.gate.inputs import InputDocument, InputKind, detect_kind, load_input, load_inputs
 
 PLAN = {
@@ -134,3 +137,38 @@ def test_input_document_is_frozen(tmp_path):
     document = load_input(write(tmp_path, "x.json", json.dumps(SNAPSHOT)))
     with pytest.raises(dataclasses.FrozenInstanceError):
         document.kind = InputKind.PLAN
+
+
+@pytest.mark.parametrize(
+    "crafted, shapes",
+    [
+        ({**PLAN, "plan": PLAN}, "hcp, plan"),  # a clean inner plan beside a plan of its own
+        ({**SNAPSHOT, "resource": SYNTH["resource"]}, "snapshot, synth"),
+        ({**HCP, "resource": SYNTH["resource"]}, "hcp, synth"),
+    ],
+)
+def test_input_of_two_shapes_is_refused_with_one_line(tmp_path, crafted, shapes):
+    path = write(tmp_path, "crafted.json", json.dumps(crafted))
+    with pytest.raises(UsageError) as refused:
+        load_input(path)
+    message = str(refused.value)
+    assert f"more than one input kind ({shapes})" in message and str(path) in message and "\n" not in message
+    assert detect_kind(crafted) is None
+
+
+def test_terraform_json_with_a_resource_array_and_no_terraform_block_is_synth(tmp_path):
+    body = {"resource": [{"aws_iam_role": {"node_role": {"name": "NodeInstanceRole"}}}, {"aws_iam_role_policy_attachment": {}}]}
+    assert load_input(write(tmp_path, "main.tf.json", json.dumps(body))).kind is InputKind.SYNTH
+
+
+def test_python_and_rego_share_the_classification():
+    """The gate's kind is what data.eksiam.lib.view.kind says for the whole document (not only
+    the skeleton the gate evaluates): the same Rego, on every shape and on crafted mixtures."""
+    policy_engine = OpaEngine()
+    for module in sorted(POLICY_DIR.rglob("*.rego")):
+        policy_engine.add_policy(str(module.relative_to(POLICY_DIR)), module.read_text(encoding="utf-8"))
+    documents = [PLAN, SYNTH, HCP, SNAPSHOT, {**PLAN, "plan": PLAN}, {"resource": [SYNTH["resource"]]}, {"format_version": "1", "values": {}}]
+    for document in documents:
+        rego_kind = policy_engine.eval_query("k := data.eksiam.lib.view.kind", document)[0]["k"]
+        python_kind = detect_kind(document)
+        assert (python_kind.value if python_kind else None) == (rego_kind if rego_kind in {k.value for k in InputKind} else None), document
