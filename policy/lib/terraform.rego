@@ -9,6 +9,7 @@ import rego.v1
 
 import data.eksiam.lib.expression
 import data.eksiam.lib.iam
+import data.eksiam.lib.managed
 
 # The attributes through which a resource names a role or a policy.
 link_attributes := {"role", "roles", "role_name", "policy_arn", "policy_arns", "managed_policy_arns", "permissions_boundary"}
@@ -135,7 +136,7 @@ role_view(role) := {
 	"trust_statements": iam.statements(trust),
 	"permissions_boundary": string_or_null(object.get(role.values, "permissions_boundary", null)),
 	"inline_policies": inline_policies(role),
-	"managed_policies": managed_policies(role),
+	"managed_policies": managed.managed_policies(role),
 	"used_as_node": used_as_node(role),
 } if {
 	trust := iam.document_or_null(object.get(role.values, "assume_role_policy", null))
@@ -311,3 +312,12 @@ uses(user, role) if {
 	some value in literal_strings(object.get(user.values, attr, null))
 	name_of_role_reference(value) == role.values.name
 }
+
+# `${aws_iam_role.node_role.name}` -> "aws_iam_role.node_role": every resource address an
+# expression names anywhere (`${element(aws_iam_role.x.*.name, 0)}`, data sources too), for
+# what a resource depends on; never for what a value is.
+interpolated_addresses(s) := [] if not contains(s, "${")
+
+interpolated_addresses(s) := [m[0] |
+	some m in regex.find_all_string_submatch_n(`(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+`, s, -1)
+] if contains(s, "${")

@@ -40,7 +40,7 @@ unreadable := set() if kind != "synth"
 
 # Resources that change an EKS role's permissions in ways no rule can read (Terraform inputs).
 opaque_changes := [c |
-	some c in data.eksiam.lib.terraform.opaque_changes
+	some c in data.eksiam.lib.opaque.changes
 	some role in eksiam_roles
 	role.resource == c.role
 ] if kind in terraform_kinds

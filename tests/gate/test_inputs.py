@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,41 @@ def test_python_and_rego_share_the_classification():
         rego_kind = policy_engine.eval_query("k := data.eksiam.lib.view.kind", document)[0]["k"]
         python_kind = detect_kind(document)
         assert (python_kind.value if python_kind else None) == (rego_kind if rego_kind in {k.value for k in InputKind} else None), document
+
+
+# An app that writes the node stack and, beside it, one more file Terraform reads with it.
+STRAY_APP = """
+import os, shutil, sys
+from pathlib import Path
+stack = Path(os.environ["CDKTF_OUTDIR"]) / "stacks" / "eksiam-node"
+stack.mkdir(parents=True)
+shutil.copy(sys.argv[1], stack / "cdk.tf.json")
+Path(stack / sys.argv[2]).write_text(sys.argv[3])
+"""
+BREAK_GLASS = json.dumps({"resource": {"aws_iam_role_policy_attachment": {"break_glass": {
+    "role": "NodeInstanceRole", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+}}}})
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("stray, content, code", [("zz_break_glass.tf.json", BREAK_GLASS, 1), ("break_glass.tf", 'resource "x" "y" {}', 2)])
+def test_app_mode_judges_every_terraform_file_of_a_stack(synth_dir, tmp_path, monkeypatch, capsys, stray, content, code):
+    """A file the app writes beside cdk.tf.json is judged (Terraform reads it in the published
+    stack directory), and an HCL file the gate cannot read is refused, never published unjudged."""
+    from eksiam.cli import main
+
+    app = tmp_path / "app.py"
+    app.write_text(STRAY_APP)
+    command = " ".join([sys.executable, str(app), str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json"), stray, shlex.quote(content)])
+    (tmp_path / "cdktf.json").write_text(json.dumps({"language": "python", "app": command, "output": "cdktf.out"}))
+    monkeypatch.chdir(tmp_path)
+    result = main(["check", "--no-checkov", "--no-cache", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert result == code, err
+    published = tmp_path / "cdktf.out" / "stacks" / "eksiam-node" / stray
+    if code == 1:
+        findings = [f for f in json.loads(out)["findings"] if f.get("file", "").endswith(stray)]
+        assert findings and published.is_file()
+    else:
+        error = [line for line in err.splitlines() if line.startswith("eksiam: error:")]
+        assert len(error) == 1 and stray in error[0] and "Traceback" not in err and not published.exists()

@@ -1,13 +1,16 @@
-# Changes to a role that no IAM rule can read (part of package eksiam.lib.terraform). Much
+# Changes to a role that no IAM rule can read, in a Terraform input. Much
 # can change IAM at apply time without being one of the IAM resources the adapter reads: a
 # provisioner's command, a CloudFormation stack, a Cloud Control resource of type AWS::IAM::*,
 # a Lambda invocation, a controller a chart installs. Listing those is a race nobody wins, so
 # the rule is the other way round: a resource (or a data source, which is read at plan time)
 # that refers to an EKS role is an opaque change unless its type is on the list below of
 # types known not to change IAM, and no provisioner runs on it.
-package eksiam.lib.terraform
+package eksiam.lib.opaque
+
 
 import rego.v1
+
+import data.eksiam.lib.terraform
 
 # Managed resource types that cannot change IAM: what they do with a role is use it, name it,
 # or grant it something outside IAM that the rules do not judge (Kubernetes RBAC, EKS access).
@@ -43,10 +46,10 @@ inert_data_types := {
 	"aws_subnets",
 }
 
-opaque_changes := [{"resource": r.address, "role": role.address, "why": opaque_reason(r)} |
-	some r in resources
+changes := [{"resource": r.address, "role": role.address, "why": opaque_reason(r)} |
+	some r in terraform.resources
 	opaque(r)
-	some role in role_rows
+	some role in terraform.role_rows
 	r.address != role.address
 	touches(r, role)
 ]
@@ -67,7 +70,7 @@ opaque(r) if {
 	not r.type in inert_data_types
 }
 
-touches(r, role) if static_address(role.address) in object.get(r.refs, any_attribute, [])
+touches(r, role) if terraform.static_address(role.address) in object.get(r.refs, terraform.any_attribute, [])
 
 # The role's name anywhere in its values (a command line, a template body), as a whole name
 # (the characters around it are none a role name can hold), in any case, as IAM compares names.

@@ -1,12 +1,13 @@
-# The managed policies of a Terraform role (part of package eksiam.lib.terraform): every
+# The managed policies of a Terraform role (for lib/terraform.rego): every
 # attachment that reaches it, each policy ARN resolved to what it names however it is
 # written, and what Terraform removes on apply (authoritative lists, exclusive attachments).
-package eksiam.lib.terraform
+package eksiam.lib.managed
 
 import rego.v1
 
 import data.eksiam.lib.expression
 import data.eksiam.lib.iam
+import data.eksiam.lib.terraform
 
 managed_policies(role) := [object.union(m, {
 	"retained": m.uncertain == null,
@@ -25,12 +26,12 @@ declared_managed(role) := array.concat(
 			state_managed(role),
 		),
 		[managed(object.get(r.values, "policy_arn", null), r, "policy_arn", r.address) |
-			some r in linked(role)
+			some r in terraform.linked(role)
 			r.type in {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"}
 		],
 	),
 	[managed(arn, r, "policy_arns", r.address) |
-		some r in linked(role)
+		some r in terraform.linked(role)
 		r.type == "aws_iam_role_policy_attachments_exclusive"
 		some arn in policy_arns_of(r)
 	],
@@ -52,13 +53,13 @@ state_managed(role) := [managed(arn, role, "managed_policy_arns", role.address) 
 ]
 
 attached_by_resource(role, arn) if {
-	some r in linked(role)
+	some r in terraform.linked(role)
 	r.type in {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"}
 	same_arn(object.get(r.values, "policy_arn", null), arn)
 }
 
 attached_by_resource(role, arn) if {
-	some r in linked(role)
+	some r in terraform.linked(role)
 	r.type == "aws_iam_role_policy_attachments_exclusive"
 	some listed in iam.as_list(object.get(r.values, "policy_arns", []))
 	same_arn(listed, arn)
@@ -99,14 +100,14 @@ removal_reasons(role, m) := array.concat(
 	[sprintf("%s attaches this policy exclusively, to other principals only, so Terraform detaches it from this role", [x.address]) |
 		some x in exclusive_attachments
 		x.address != m.resource
-		not links_to(x, "roles", role)
+		not terraform.links_to(x, "roles", role)
 		same_policy(managed(object.get(x.values, "policy_arn", null), x, "policy_arn", x.address), m)
 	],
 )
 
 # aws_iam_policy_attachment manages every attachment of its policy in the account: the
 # policy stays only on the users, groups and roles it lists.
-exclusive_attachments := [r | some r in link_rows; r.type == "aws_iam_policy_attachment"]
+exclusive_attachments := [r | some r in terraform.link_rows; r.type == "aws_iam_policy_attachment"]
 
 same_policy(a, b) if {
 	a.policy_resource != null
@@ -120,7 +121,7 @@ same_policy(a, b) if same_arn(a.arn, b.arn)
 managed_exclusive_lists(role) := array.concat(
 	[iam.as_list(object.get(role.values, "managed_policy_arns", [])) | "managed_policy_arns" in role.configured],
 	[iam.as_list(object.get(r.values, "policy_arns", [])) |
-		some r in linked(role)
+		some r in terraform.linked(role)
 		r.type == "aws_iam_role_policy_attachments_exclusive"
 	],
 )
@@ -142,13 +143,13 @@ listed(m, arns) if {
 # the gate cannot read: then `unknown` is true and the policy counts as no documented one.
 managed(arn, holder, attr, resource) := object.union(
 	{
-		"arn": string_or_null(arn),
+		"arn": terraform.string_or_null(arn),
 		"resource": resource,
 		"document": null,
 		"statements": [],
 		"policy_resource": null,
 		"unknown": false,
-		"uncertain": uncertain(holder),
+		"uncertain": terraform.uncertain(holder),
 	},
 	identity,
 ) if {
@@ -162,14 +163,14 @@ policy_identity(arn, holder, attr) := customer_policy(policy) if {
 	expression.kind(arn) in {"literal", "arn"}
 	p := iam.parse_policy_arn(normal_arn(arn))
 } else := customer_policy(policy) if {
-	[policy] := referenced_rows(policy_rows, arn, holder, attr)
+	[policy] := referenced_rows(terraform.policy_rows, arn, holder, attr)
 } else := looked_up if {
-	[lookup] := referenced_rows(data_rows, arn, holder, attr)
+	[lookup] := referenced_rows(terraform.data_rows, arn, holder, attr)
 	looked_up := data_policy_identity(lookup.values)
 } else := {"name": null, "account": null, "aws_managed": false, "unknown": true}
 
 customer_policy(policy) := {
-	"name": string_or_null(object.get(policy.values, "name", object.get(policy.values, "name_prefix", null))),
+	"name": terraform.string_or_null(object.get(policy.values, "name", object.get(policy.values, "name_prefix", null))),
 	"account": "self",
 	"aws_managed": false,
 	"document": doc,
@@ -184,7 +185,7 @@ customer_policy(policy) := {
 arn_policies(arn) := [policy |
 	p := iam.parse_policy_arn(arn)
 	not p.aws_managed
-	some rows in policy_rows
+	some rows in terraform.policy_rows
 	some policy in rows
 	concat("", [object.get(policy.values, "path", "/"), object.get(policy.values, "name", "")]) == concat("", ["/", p.path_name])
 ]
@@ -212,19 +213,10 @@ instance_match(row, arn) if {
 
 data_policy_identity(values) := {"name": p.path_name, "account": p.account, "aws_managed": p.aws_managed} if {
 	p := iam.parse_policy_arn(values.arn)
-} else := {"name": string_or_null(object.get(values, "name", null)), "account": null, "aws_managed": false}
+} else := {"name": terraform.string_or_null(object.get(values, "name", null)), "account": null, "aws_managed": false}
 
 # References of one ARN: its own single reference when it is one, else (unknown in a plan)
 # the attribute's configured reference.
 policy_refs(arn, _, _) := expression.references(arn) if is_string(arn)
 
 policy_refs(arn, holder, attr) := object.get(holder.refs, attr, []) if not is_string(arn)
-
-# `${aws_iam_role.node_role.name}` -> "aws_iam_role.node_role": every resource address an
-# expression names anywhere (`${element(aws_iam_role.x.*.name, 0)}`, data sources too), for
-# what a resource depends on; never for what a value is.
-interpolated_addresses(s) := [] if not contains(s, "${")
-
-interpolated_addresses(s) := [m[0] |
-	some m in regex.find_all_string_submatch_n(`(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+`, s, -1)
-] if contains(s, "${")
