@@ -103,7 +103,7 @@ def test_corpus_figures():
 def test_both_engines_fail_every_insecure_case_and_pass_the_controls(capsys):
     """One gate run with OPA and checkov over the corpus. A file checkov cannot evaluate is an
     error for that file (exit 3), with OPA's findings for it still in the report."""
-    cases = [c for c in CASES if c["kind"] in ("insecure", "secure") and not c.get("config") and readable_input(CORPUS / c["synth"])]
+    cases = [c for c in CASES if c["kind"] in ("insecure", "secure") and not c.get("config") and all(readable_input(CORPUS / f) for f in files_of(c))]
     files = [str(CORPUS / f) for c in cases for f in files_of(c)]
     code = main(["check", "--format", "json", "--no-cache", *(a for f in files for a in ("--input", f))])
     report = json.loads(capsys.readouterr().out)
