@@ -44,10 +44,10 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         help="also write the report in FORMAT to FILE; repeatable (e.g. --report sarif=eksiam.sarif)",
     )
     parser.add_argument(
-        "--fail-on", metavar="SEVERITY", default="MEDIUM",
-        help="lowest severity that fails the gate: LOW, MEDIUM, HIGH or CRITICAL (default: MEDIUM)",
+        "--fail-on", metavar="SEVERITY",
+        help="lowest severity that fails the gate: LOW, MEDIUM, HIGH or CRITICAL (default: [gate] fail_on, else MEDIUM)",
     )
-    parser.add_argument("--waivers", metavar="FILE", help="TOML file of waivers (rule, resource, reason, expires)")
+    parser.add_argument("--waivers", metavar="FILE", help="TOML file of waivers (rule, resource, reason, expires; default: [gate] waivers)")
     parser.add_argument("--opa-url", metavar="URL", help="evaluate on this OPA server instead of the embedded engine (token: EKSIAM_OPA_TOKEN)")
 
 

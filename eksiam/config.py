@@ -8,6 +8,7 @@ state; the constructs never read it (they set no backend), the app's stacks do.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -17,54 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eksiam import settings
 from eksiam.errors import UsageError
 from eksiam.props import EksConnectorAgentRoleProps, EksNodeRoleProps
+from eksiam.settings import ENV_PREFIX
 
 DEFAULT_CONFIG_FILE = "eksiam.toml"
-ENV_PREFIX = "EKSIAM_"
 # The config file an app run by `eksiam synth|check --config FILE` reads.
 CONFIG_FILE_ENV = "EKSIAM_CONFIG"
 
-# TOML key -> props field, where they differ: the TOML keeps INTERFACE.md's names.
+# TOML key -> props field, where they differ: the TOML keeps the documented names.
 _RENAMED = {"role_name": "name"}
-_COMMON_KEYS = {
-    "enabled": bool,
-    "role_name": str,
-    "use_name_prefix": bool,
-    "path": str,
-    "description": str,
-    "permissions_boundary": str,
-    "max_session_duration": int,
-    "force_detach_policies": bool,
-    "import_existing": bool,
-}
 # Which [backend] keys each backend type reads; a key set for another type is an error.
 BACKEND_TYPE_KEYS: dict[str, frozenset[str]] = {
     "local": frozenset(),
     "cloud": frozenset({"organization", "workspace_prefix", "hostname", "project"}),
     "s3": frozenset({"bucket", "key_prefix", "region", "use_lockfile", "dynamodb_table"}),
-}
-SECTION_KEYS: dict[str, dict[str, type]] = {
-    "connector": {**_COMMON_KEYS, "create_service_linked_role": bool},
-    "node": {
-        **_COMMON_KEYS,
-        "additional_policy_arns": list,
-        "attach_ssm_managed_instance_core": bool,
-        "enable_ipv6_cni": bool,
-        "cni_policy_on_irsa": bool,
-    },
-    "backend": {
-        "type": str,
-        "organization": str,
-        "workspace_prefix": str,
-        "hostname": str,
-        "project": str,
-        "bucket": str,
-        "key_prefix": str,
-        "region": str,
-        "use_lockfile": bool,
-        "dynamodb_table": str,
-    },
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -171,6 +140,35 @@ class BackendConfig:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """The gate's own settings (``[gate]``), in any project: the defaults of ``--fail-on`` and
+    ``--waivers``, the waivers' limits, what checkov checks and which roles must be present."""
+
+    fail_on: str = "MEDIUM"
+    waivers: str = ""
+    max_waiver_days: int = 90
+    checkov_scope: str = "eks"
+    require_roles: tuple[str, ...] = ()
+    in_code_suppressions: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fail_on", self.fail_on.upper())
+        object.__setattr__(self, "checkov_scope", self.checkov_scope.lower())
+        object.__setattr__(self, "require_roles", tuple(self.require_roles))
+        for key in ("fail_on", "checkov_scope"):
+            choices = settings.choices("gate", key)
+            if getattr(self, key) not in choices:
+                raise UsageError(f"[gate] {key} = {getattr(self, key)!r} is not one of {', '.join(choices)}")
+        if not 1 <= self.max_waiver_days <= 3650:
+            raise UsageError(f"[gate] max_waiver_days = {self.max_waiver_days} must be between 1 and 3650 days")
+        for role in self.require_roles:
+            if role not in settings.REQUIRABLE_ROLES:
+                raise UsageError(
+                    f"[gate] require_roles names {role!r}: use {', '.join(settings.REQUIRABLE_ROLES)}"
+                )
+
+
+@dataclass(frozen=True)
 class Config:
     """Which roles to generate and how; ``source`` names where the values came from."""
 
@@ -180,31 +178,17 @@ class Config:
     node_enabled: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
     backend: BackendConfig = field(default_factory=BackendConfig)
+    gate: GateSettings = field(default_factory=GateSettings)
     source: str = "defaults"
-    # The paths a configuration sets explicitly: the gate then requires them (EKSIAM-ROLE-002).
-    # Unset, a role's own path (a construct's props, another tool's choice) is not second-guessed.
-    required_paths: Mapping[str, str] = field(default_factory=dict)
+    # What the file and the environment set, TOML-shaped ({section: {key: value}}): the rules'
+    # data is derived from it, so a value left unset keeps the rules' default (a path, say, is
+    # required of a role only when one is configured).
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def to_policy_data(self) -> dict[str, Any]:
-        """The settings the Rego rules read as ``data.eksiam.config``."""
-        return {
-            "connector": {
-                "enabled": self.connector_enabled,
-                "role_name": self.connector.name,
-                "permissions_boundary": self.connector.permissions_boundary,
-                "path": self.required_paths.get("connector", ""),
-            },
-            "node": {
-                "enabled": self.node_enabled,
-                "role_name": self.node.name,
-                "permissions_boundary": self.node.permissions_boundary,
-                "additional_policy_arns": sorted(self.node.additional_policy_arns.values()),
-                "allow_ssm_managed_instance_core": self.node.attach_ssm_managed_instance_core,
-                "allow_ipv6_cni": self.node.enable_ipv6_cni,
-                "cni_policy_on_irsa": self.node.cni_policy_on_irsa,
-                "path": self.required_paths.get("node", ""),
-            },
-        }
+        """The settings the rules read as ``data.eksiam.config`` (and the checkov checks as JSON),
+        derived from the declarations in :mod:`eksiam.settings` and the values set."""
+        return settings.policy_data(self.values)
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -256,26 +240,37 @@ def _reject_unknown(raw: dict[str, Any], source: str) -> None:
             if not isinstance(values, dict):
                 raise UsageError(f"{source}: [tags] must be a table of tag names to strings")
             continue
-        if section not in SECTION_KEYS:
-            known = ", ".join(f"[{s}]" for s in [*SECTION_KEYS, "tags"])
+        if section not in settings.section_keys():
+            known = ", ".join(f"[{s}]" for s in [*settings.section_keys(), "tags"])
             raise UsageError(f"{source}: unknown section [{section}]: use one of {known}")
         if not isinstance(values, dict):
             raise UsageError(f"{source}: {section} must be a table ([{section}])")
         for key, value in values.items():
-            expected = SECTION_KEYS[section].get(key)
+            expected = settings.section_keys()[section].get(key)
             if expected is None:
-                known = ", ".join(SECTION_KEYS[section])
+                known = ", ".join(settings.section_keys()[section])
                 raise UsageError(f"{source}: unknown key [{section}] {key}: use one of {known}")
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise UsageError(
                     f"{source}: [{section}] {key} = {value!r} must be a {expected.__name__}"
                 )
+            _check_choice(f"{source}: [{section}] {key} = {value!r}", section, key, value)
+
+
+def _check_choice(label: str, section: str, key: str, value: Any) -> None:
+    choices = settings.choices(section, key)
+    if choices and not (isinstance(value, str) and value.strip().lower() in {c.lower() for c in choices}):
+        raise UsageError(f"{label} is not one of {', '.join(choices)}: use one of them")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     overrides: dict[str, dict[str, Any]] = {}
+    for alias, (section, key) in settings.ENV_ALIASES.items():
+        if alias in environ and settings.env_name(section, key) not in environ:
+            overrides.setdefault(section, {})[key] = _parse_env_value(alias, environ[alias], settings.section_keys()[section][key])
+            _check_choice(f"{alias}={environ[alias]!r}", section, key, overrides[section][key])
     for name, text in sorted(environ.items()):
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(ENV_PREFIX) or name in settings.ENV_ALIASES:
             continue
         rest = name[len(ENV_PREFIX):]
         if rest.startswith("TAGS_") and len(rest) > 5:
@@ -284,13 +279,14 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
             continue
         section, _, key = rest.partition("_")
         section, key = section.lower(), key.lower()
-        if section not in SECTION_KEYS:
+        if section not in settings.section_keys():
             continue  # other EKSIAM_* variables (e.g. EKSIAM_OPA_TOKEN) are not config
-        expected = SECTION_KEYS[section].get(key)
+        expected = settings.section_keys()[section].get(key)
         if expected is None:
-            known = ", ".join(f"{ENV_PREFIX}{section.upper()}_{k.upper()}" for k in SECTION_KEYS[section])
+            known = ", ".join(f"{ENV_PREFIX}{section.upper()}_{k.upper()}" for k in settings.section_keys()[section])
             raise UsageError(f"unknown setting {name}: use one of {known}")
         overrides.setdefault(section, {})[key] = _parse_env_value(name, text, expected)
+        _check_choice(f"{name}={text!r}", section, key, overrides[section][key])
     return overrides
 
 
@@ -369,11 +365,17 @@ def _build(raw: dict[str, Any], source: str) -> Config:
         except UsageError as error:
             # Name the setting as the user wrote it, not as the props call it.
             message = str(error)
-            for toml_key in SECTION_KEYS[section]:
+            for toml_key in settings.section_keys()[section]:
                 message = message.replace(f"{props_type.__name__}.{_RENAMED.get(toml_key, toml_key)}", f"[{section}] {toml_key}")
             message = message.replace(f"{props_type.__name__}.tags", "[tags]")
             raise UsageError(f"{source}: {message}") from None
+    gate_fields = {f.name for f in dataclasses.fields(GateSettings)}
+    try:
+        gate = GateSettings(**{k: v for k, v in raw.get("gate", {}).items() if k in gate_fields})
+    except UsageError as error:
+        raise UsageError(f"{source}: {error}") from None
     return Config(
+        gate=gate,
         connector=props["connector"],
         node=props["node"],
         connector_enabled=raw.get("connector", {}).get("enabled", True),
@@ -381,5 +383,5 @@ def _build(raw: dict[str, Any], source: str) -> Config:
         tags=tags,
         backend=backend,
         source=source,
-        required_paths={s: raw[s]["path"] for s in ("connector", "node") if "path" in raw.get(s, {})},
+        values={section: dict(keys) for section, keys in raw.items() if section in settings.section_keys()},
     )

@@ -76,6 +76,11 @@ policy "eksiam-node-004" {
   enforcement_level = "mandatory"
 }
 
+policy "eksiam-node-005" {
+  query             = "data.eksiam.hcp.messages.node_005"
+  enforcement_level = "advisory"
+}
+
 policy "eksiam-role-001" {
   query             = "data.eksiam.hcp.messages.role_001"
   enforcement_level = "mandatory"

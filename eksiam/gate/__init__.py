@@ -6,16 +6,6 @@ and finds them with importlib.resources. A source checkout (this package beside 
 reads its own ``policy/`` directly, whichever checkout an editable install points at.
 """
 
-from importlib.resources import files
-from pathlib import Path
+from eksiam.facts import policy_dir
 
-_CHECKOUT_POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-
-
-def _policy_dir() -> Path:
-    if (_CHECKOUT_POLICY_DIR / "main.rego").is_file() and (_CHECKOUT_POLICY_DIR.parent / "pyproject.toml").is_file():
-        return _CHECKOUT_POLICY_DIR
-    return Path(str(files("eksiam.policy")))
-
-
-POLICY_DIR = _policy_dir()
+POLICY_DIR = policy_dir()

@@ -55,7 +55,8 @@ class CheckRequest:
     stacks: tuple[str, ...] = ()
     out_dir: str | None = None
     opa_url: str | None = None
-    fail_on: Severity = Severity.MEDIUM
+    # None: as [gate] fail_on / waivers say.
+    fail_on: Severity | None = None
     waivers_path: str | None = None
     use_checkov: bool = True
     use_cache: bool = True
@@ -69,10 +70,18 @@ class CheckRequest:
             stacks=tuple(getattr(args, "stack", None) or ()),
             out_dir=getattr(args, "out", None),
             opa_url=args.opa_url,
-            fail_on=Severity.parse(args.fail_on),
+            fail_on=Severity.parse(args.fail_on) if args.fail_on is not None else None,
             waivers_path=args.waivers,
             use_checkov=not getattr(args, "no_checkov", False),
             use_cache=not getattr(args, "no_cache", False),
+        )
+
+    def configured(self, config: Config) -> "CheckRequest":
+        """The request with what the command line left to the configuration's ``[gate]``."""
+        return replace(
+            self,
+            fail_on=self.fail_on or Severity.parse(config.gate.fail_on),
+            waivers_path=self.waivers_path if self.waivers_path is not None else (config.gate.waivers or None),
         )
 
     @property
@@ -116,6 +125,7 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     # input costs nothing.
     limits = read_limits()
     config = load_config(request.config_path)
+    request = request.configured(config)
     waivers = _load_waivers(request)
     _check_tools(request, app=not request.inputs)
     if request.inputs:
@@ -143,9 +153,9 @@ def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count:
 
 def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
     """How this run runs checkov: one derivation, so that a checkov started ahead matches."""
-    from eksiam.gate.checkov.environment import CheckovOptions, options_from_policy_config
+    from eksiam.gate.checkov.environment import CheckovOptions, options_from_config
 
-    return options_from_policy_config(config.to_policy_data(), CheckovOptions(timeout=limits.checkov_timeout))
+    return options_from_config(config, CheckovOptions(timeout=limits.checkov_timeout))
 
 
 def _checkov_frameworks(documents: Iterable[InputDocument]) -> set[str]:
@@ -166,6 +176,7 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     progress = progress or Progress()
     limits = read_limits()
     config = load_config(request.config_path)
+    request = request.configured(config)
     waivers = _load_waivers(request)
     _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
@@ -184,10 +195,8 @@ def _check_tools(request: CheckRequest, *, app: bool) -> None:
         OpaEndpoint.parse(request.opa_url)
     if request.use_checkov:
         from eksiam.gate.checkov import find_checkov
-        from eksiam.gate.checkov.environment import default_scope
 
         find_checkov()
-        default_scope()
     if app:
         from eksiam.gate.terraform import find_provider_mirror
 
@@ -343,7 +352,7 @@ def _report(
         findings=findings,
         summary=summary,
         inputs=tuple(d.path for d in documents),
-        fail_on=request.fail_on,
+        fail_on=request.fail_on or Severity.MEDIUM,
         rules=rules,
     )
     return waive(report, waivers)

@@ -37,13 +37,9 @@ ROLE_KIND_TAG = "eksiam:role"
 # tampering with the policies), the construct's resource name, the configured role name.
 ROLE_RESOURCE_NAMES = {"connector_agent_role": CONNECTOR, "node_role": NODE}
 ADDRESS_PREFIXES = (("connector_", CONNECTOR), ("node_", NODE))
-ROLE_NAME_ENV = {
-    CONNECTOR: ("EKSIAM_CHECKOV_CONNECTOR_ROLE_NAME", "AmazonEKSConnectorAgentRole"),
-    NODE: ("EKSIAM_CHECKOV_NODE_ROLE_NAME", "NodeInstanceRole"),
-}
-EXTRA_POLICY_ARNS_ENV = "EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"
-ALLOW_IPV6_CNI_ENV = "EKSIAM_CHECKOV_ALLOW_IPV6_CNI"
-ALLOW_SSM_CORE_ENV = "EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE"
+# The settings the Rego rules read (data.eksiam.config), as JSON: the gate passes the run's
+# configuration here (eksiam/settings.py declares them). checkov run by hand gets the defaults.
+SETTINGS_ENV = "EKSIAM_CHECKOV_SETTINGS"
 # The gate's OPA decisions on the files being checked (data.eksiam.main.checkov per file, as
 # JSON {"files": {<directory of the file's copy>: decision}}): which resources are EKS roles,
 # which role each linking resource belongs to, and what each node role's allowlist accepts.
@@ -182,9 +178,32 @@ def linked_roles(address: str) -> list[dict[str, Any]]:
     return [roles[role] for role in (identity.get("links") or {}).get(address, []) if role in roles]
 
 
+def setting(section: str, key: str) -> Any:
+    """A setting as the Rego rules read it: the gate's JSON, else the declared default."""
+    value = _settings().get(section, {}).get(key)
+    if value is None:
+        from eksiam.settings import rules_defaults
+
+        value = rules_defaults()[section][key]
+    return value
+
+
+_SETTINGS_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def _settings() -> dict[str, Any]:
+    raw = os.environ.get(SETTINGS_ENV, "")
+    if raw not in _SETTINGS_CACHE:
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except ValueError:
+            raise Unreadable(f"{SETTINGS_ENV} is not JSON: let the eksiam gate run checkov") from None
+        _SETTINGS_CACHE[raw] = parsed if isinstance(parsed, dict) else {}
+    return _SETTINGS_CACHE[raw]
+
+
 def configured_role_name(kind: str) -> str:
-    env, default = ROLE_NAME_ENV[kind]
-    return os.environ.get(env) or default
+    return str(setting(kind, "role_name"))
 
 
 def kind_from_role_name(name: Any) -> str | None:
@@ -308,10 +327,6 @@ def referenced_policy(conf: dict[str, Any]) -> str | None:
     return None
 
 
-def _enabled(env: str) -> bool:
-    return os.environ.get(env, "").strip().lower() in ("1", "true", "yes")
-
-
 def node_allowances(address: str) -> tuple[frozenset[str], bool, bool]:
     """(extra policy ARNs, SSM core allowed, IPv6 CNI allowed) for the node role(s) that the
     resource at ``address`` attaches to: from the gate's identity (configuration and the role's
@@ -325,9 +340,8 @@ def node_allowances(address: str) -> tuple[frozenset[str], bool, bool]:
             bool(roles) and all(role.get("ssm_core") for role in roles),
             bool(roles) and all(role.get("ipv6_cni") for role in roles),
         )
-    raw = os.environ.get(EXTRA_POLICY_ARNS_ENV, "")
-    extras_from_env = frozenset(canonical_arn(arn) for arn in raw.split(",") if arn.strip())
-    return extras_from_env, _enabled(ALLOW_SSM_CORE_ENV), _enabled(ALLOW_IPV6_CNI_ENV)
+    extras = frozenset(canonical_arn(arn) for arn in setting(NODE, "additional_policy_arns"))
+    return extras, setting(NODE, "allow_ssm_managed_instance_core") is True, setting(NODE, "allow_ipv6_cni") is True
 
 
 def policy_arns(conf: dict[str, Any], entity_type: str) -> list[Any]:

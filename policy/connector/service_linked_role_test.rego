@@ -32,3 +32,13 @@ test_allow_when_the_connector_is_not_wanted if {
 test_allow_terraform_inputs_which_cannot_show_an_account if {
 	count(check.deny) == 0 with input as {"resource": {"aws_iam_role": {"r": {"name": "x"}}}}
 }
+
+test_allow_account_that_does_not_use_eks_connector if {
+	node := {"RoleName": "NodeInstanceRole", "Path": "/", "Arn": "arn:aws:iam::123456789012:role/NodeInstanceRole"}
+	count(check.deny) == 0 with input as snapshot([node])
+}
+
+test_deny_required_connector_without_it if {
+	some f in check.deny with input as snapshot([]) with data.eksiam.config.gate.require_roles as ["connector"]
+	f.id == "EKSIAM-CONNECTOR-005"
+}

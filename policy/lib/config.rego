@@ -4,24 +4,10 @@ package eksiam.lib.config
 
 import rego.v1
 
-defaults := {
-	"connector": {
-		"enabled": true,
-		"role_name": "AmazonEKSConnectorAgentRole",
-		"permissions_boundary": "",
-		"path": "",
-	},
-	"node": {
-		"enabled": true,
-		"role_name": "NodeInstanceRole",
-		"permissions_boundary": "",
-		"path": "",
-		"additional_policy_arns": [],
-		"allow_ssm_managed_instance_core": false,
-		"allow_ipv6_cni": false,
-		"cni_policy_on_irsa": false,
-	},
-}
+import data.eksiam.lib.settings
+
+# The defaults are generated from eksiam/settings.py, the one declaration of every setting.
+defaults := settings.defaults
 
 # Read data.eksiam.config directly (never data.eksiam as a whole: that would evaluate
 # every rule package, including the ones that read this setting).

@@ -1,22 +1,43 @@
-# What the AWS documents (the project's seeds) specify for the two roles, transcribed once
-# so every rule compares against the same text:
-#   connector: https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html
-#   node:      https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
+# What the AWS pages specify for the EKS roles the rules judge, read from the one source of
+# those facts (policy/facts/eks_roles.json, as lib/facts.rego), so every rule compares against
+# the same text. Nothing here spells a policy, principal or action of its own.
 package eksiam.lib.documented
 
 import rego.v1
 
-# The one service each role's trust policy lets assume it, with sts:AssumeRole.
-service_principal := {
-	"connector": "ssm.amazonaws.com",
-	"node": "ec2.amazonaws.com",
-}
+import data.eksiam.lib.facts
+
+kinds := facts.facts.role_kinds
 
 assume_action := "sts:AssumeRole"
 
-connector_policy_name := "AmazonEKSConnectorAgentPolicy"
+# The service principal of a role kind's trust, as the page writes it (the aws partition), and
+# every form the partitions give it (ec2.amazonaws.com.cn in aws-cn).
+service_principal := {kind: facts.facts.partitions.aws.services[k.trust_service] | some kind, k in kinds}
 
-# The document's console procedure checks for AmazonEKSConnectorAgentPolicy as a *managed*
+service_principals(kind) := {p |
+	some partition in facts.facts.partitions
+	p := partition.services[kinds[kind].trust_service]
+}
+
+# A policy the pages document, by name: AWS-managed ones with the document AWS publishes,
+# and the ones a page gives to create as a customer policy (the connector's, the IPv6 CNI's).
+document(name) := facts.facts.managed_policies[name].document
+
+document(name) := facts.facts.customer_policies[name].document if not facts.facts.managed_policies[name]
+
+aws_managed_name(name) if facts.facts.managed_policies[name]
+
+# An AWS-managed policy's name with its path, as ARNs carry it ("aws-service-role/…").
+managed_path_name(name) := concat("", [trim(facts.facts.managed_policies[name].path, "/"), "/", name]) if {
+	trim(facts.facts.managed_policies[name].path, "/") != ""
+} else := name
+
+connector_policy_name := kinds.connector.documented_policies[0]
+
+connector_policy_names := {lower(n) | some n in kinds.connector.policy_name_forms}
+
+# The page's console procedure checks for AmazonEKSConnectorAgentPolicy as a *managed*
 # policy, where its CLI and CloudFormation variants put the same document inline. A customer
 # managed policy of that name is the console form of the documented policy (never an
 # AWS-managed one: AWS publishes no policy of that name).
@@ -32,51 +53,34 @@ connector_permission_policies(role) := array.concat(
 	[p | some p in role.managed_policies; connector_console_policy(p)],
 )
 
-# AmazonEKSConnectorAgentPolicy: each action with the one resource the document grants it on.
-# The partition of the control-channel ARN is whichever the role lives in.
-connector_grants := {
-	"ssmmessages:CreateControlChannel": "arn:<partition>:eks:*:*:cluster/*",
-	"ssmmessages:CreateDataChannel": "*",
-	"ssmmessages:OpenDataChannel": "*",
-	"ssmmessages:OpenControlChannel": "*",
+# AmazonEKSConnectorAgentPolicy: each action with the one resource the page grants it on.
+connector_grants := {action: resource |
+	some s in document(connector_policy_name).Statement
+	some action in s.Action
+	resource := s.Resource
 }
 
-# The three AWS-managed policies the node role must have.
-node_required_policies := {
-	"AmazonEKSWorkerNodePolicy",
-	"AmazonEKS_CNI_Policy",
-	"AmazonEC2ContainerRegistryReadOnly",
+# The AWS-managed policies named by the node role's requirements (either registry policy
+# satisfies its requirement; see lib/permissions.rego).
+node_required_policies := {name | some r in kinds.node.required; some name in r.policies}
+
+node_ssm_policy := kinds.node.opt_in_policies["ssm-core"]
+
+ipv6_cni_policy_name := kinds.node.opt_in_policies["ipv6-cni"]
+
+ipv6_cni_grants := {action: resource |
+	some s in document(ipv6_cni_policy_name).Statement
+	some action in s.Action
+	some resource in as_list(s.Resource)
 }
 
-# Opt-in, when data.eksiam.config.node.allow_ssm_managed_instance_core is true: Session
-# Manager access to the nodes, which the EKS docs suggest in place of SSH.
-node_ssm_policy := "AmazonSSMManagedInstanceCore"
+as_list(x) := x if is_array(x)
 
-# Opt-in, when data.eksiam.config.node.allow_ipv6_cni is true: AWS publishes no managed
-# policy for the VPC CNI on IPv6 clusters, only this document to create as a customer
-# policy of this name (https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
-ipv6_cni_policy_name := "AmazonEKS_CNI_IPv6_Policy"
-
-ipv6_cni_grants := {
-	"ec2:AssignIpv6Addresses": "*",
-	"ec2:DescribeInstances": "*",
-	"ec2:DescribeTags": "*",
-	"ec2:DescribeNetworkInterfaces": "*",
-	"ec2:DescribeInstanceTypes": "*",
-	"ec2:CreateTags": "arn:<partition>:ec2:*:*:network-interface/*",
-}
+as_list(x) := [x] if not is_array(x)
 
 # AWS-managed policies that grant administrator or IAM-administrator power. None belongs
-# on an EKS role, whatever an allowlist says: any of them lets the role (and every pod
-# that can reach the node's instance profile) take over the account.
-privileged_policies := {
-	"AdministratorAccess",
-	"AdministratorAccess-Amplify",
-	"AdministratorAccess-AWSElasticBeanstalk",
-	"PowerUserAccess",
-	"IAMFullAccess",
-	"job-function/SystemAdministrator",
-}
+# on an EKS role, whatever an allowlist says.
+privileged_policies := {n | some n in facts.facts.admin_policies}
 
-# Actions that, allowed on every resource by a customer policy, amount to the same power.
-privileged_actions := {"*", "iam:*"}
+# The IAM actions of the established privilege-escalation methods (lower case).
+escalation_actions := {a | some a in facts.facts.privilege_escalation.actions}

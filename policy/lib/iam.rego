@@ -69,14 +69,21 @@ normalize_statement(s) := {
 	"resources": [r | some r in as_list(object.get(s, "Resource", null))],
 	"not_resource": "NotResource" in object.keys(s),
 	"has_condition": count(object.get(s, "Condition", {})) > 0,
+	"condition": condition_object(object.get(s, "Condition", {})),
 } if is_object(s)
 
 # A statement that is not even an object is kept, so rules can report it, but grants nothing.
 normalize_statement(s) := {
 	"sid": "", "effect": "", "principals": [], "has_principal": false, "not_principal": false,
 	"not_principals": [], "actions": [], "not_action": false, "not_actions": [], "resources": [],
-	"not_resource": false, "has_condition": false,
+	"not_resource": false, "has_condition": false, "condition": {},
 } if not is_object(s)
+
+# A Condition that is not an object is kept as one that narrows to nothing readable: any
+# comparison against it (lib/permissions.rego) then fails closed.
+condition_object(c) := c if is_object(c)
+
+condition_object(c) := {"<unreadable>": c} if not is_object(c)
 
 # principals flattens `"*"`, `{"AWS": "*"}`, `{"Service": [..]}` into {type, id} pairs.
 principals(null) := []

@@ -22,9 +22,16 @@ test_allow_configured_name_last if {
 }
 
 test_deny_unrecognized_role if {
-	identity.identity(role("aws_iam_role.other", "Other", {"team": "x"})) == {"kind": "unknown", "by": "none"}
-	# The documented default name no longer identifies a role once another is configured.
-	identity.identity(role(null, "NodeInstanceRole", {})) == {"kind": "unknown", "by": "none"} with data.eksiam.config.node.role_name as "prod-nodes"
+	identity.identity(role("aws_iam_role.other", "Other", {"team": "x"})) == {"kind": "other", "by": "none"}
+	identity.identity(role(null, "prod-nodes-old", {})) == {"kind": "other", "by": "none"} with data.eksiam.config.node.role_name as "prod-nodes"
+}
+
+test_allow_configured_and_page_names if {
+	identity.identity(role(null, "prod-nodes", {})) == {"kind": "node", "by": "name"} with data.eksiam.config.node.role_name as "prod-nodes"
+	# The names the page tells to search for stay node roles whatever is configured.
+	every name in ["NodeInstanceRole", "AmazonEKSNodeRole", "eksNodeRole"] {
+		identity.identity(role(null, name, {})) == {"kind": "node", "by": "name"} with data.eksiam.config.node.role_name as "prod-nodes"
+	}
 }
 
 test_allow_cloudformation_and_eksctl_names if {
@@ -34,9 +41,9 @@ test_allow_cloudformation_and_eksctl_names if {
 }
 
 test_deny_names_that_only_resemble_the_template_form if {
-	identity.identity(role(null, "NodeInstanceRole-1A2B", {})) == {"kind": "unknown", "by": "none"}
-	identity.identity(role(null, "x-NodeInstanceRole-not/alnum", {})) == {"kind": "unknown", "by": "none"}
-	identity.identity(role(null, "my-NodeInstanceRoleX-ABC", {})) == {"kind": "unknown", "by": "none"}
+	identity.identity(role(null, "NodeInstanceRole-1A2B", {})) == {"kind": "other", "by": "none"}
+	identity.identity(role(null, "x-NodeInstanceRole-not/alnum", {})) == {"kind": "other", "by": "none"}
+	identity.identity(role(null, "my-NodeInstanceRoleX-ABC", {})) == {"kind": "other", "by": "none"}
 }
 
 content_role(managed, inline) := {"address": "module.m.aws_iam_role.this[0]", "name": null, "tags": {}, "managed_policies": managed, "inline_policies": inline}
@@ -49,11 +56,47 @@ test_allow_worker_node_policy_identifies_a_node_role if {
 test_allow_connector_policy_name_or_channel_grant_identifies_a_connector_role if {
 	named_policy := {"aws_managed": false, "name": "EKSConnectorAgentPolicy", "statements": []}
 	identity.identity(content_role([], [named_policy])) == {"kind": "connector", "by": "content"}
-	grant := {"name": "other", "statements": [{"effect": "Allow", "actions": ["ssmmessages:OpenControlChannel"]}]}
-	identity.identity(content_role([], [grant])) == {"kind": "connector", "by": "content"}
+	grant := {"name": "other", "statements": [{"effect": "Allow", "actions": ["ssmmessages:CreateControlChannel"], "resources": ["arn:aws:eks:*:*:cluster/*"]}]}
+	identity.identity(object.union(content_role([], [grant]), {"trust_statements": [ssm_trust]})) == {"kind": "connector", "by": "content"}
 }
 
-test_deny_ordinary_instance_role_stays_unknown if {
+ssm_trust := {"effect": "Allow", "principals": [{"type": "Service", "id": "ssm.amazonaws.com"}]}
+
+ssm_core_statements := [{"effect": "Allow", "actions": ["ssmmessages:CreateControlChannel", "ssmmessages:OpenControlChannel"], "resources": ["*"]}]
+
+test_deny_channel_grants_on_every_resource_do_not_make_a_connector if {
+	# AmazonSSMManagedInstanceCore grants the channel actions on "*": a bastion, a hybrid node.
+	core := {"aws_managed": true, "name": "AmazonSSMManagedInstanceCore", "statements": ssm_core_statements}
+	identity.identity(object.union(content_role([core], []), {"trust_statements": [ssm_trust]})) == {"kind": "other", "by": "none"}
+	grant := {"name": "other", "statements": [{"effect": "Allow", "actions": ["ssmmessages:CreateControlChannel"], "resources": ["arn:aws:eks:*:*:cluster/*"]}]}
+	ec2_trust := {"effect": "Allow", "principals": [{"type": "Service", "id": "ec2.amazonaws.com"}]}
+	identity.identity(object.union(content_role([], [grant]), {"trust_statements": [ec2_trust]})) == {"kind": "other", "by": "none"}
+}
+
+test_allow_auto_mode_node_role_by_content_and_name if {
+	minimal := {"aws_managed": true, "name": "AmazonEKSWorkerNodeMinimalPolicy", "statements": []}
+	identity.identity(content_role([minimal], [])) == {"kind": "auto-node", "by": "content"}
+	worker := {"aws_managed": true, "name": "AmazonEKSWorkerNodePolicy", "statements": []}
+	identity.identity(content_role([minimal, worker], [])) == {"kind": "node", "by": "content"}
+	identity.identity(role(null, "AmazonEKSAutoNodeRole", {})) == {"kind": "auto-node", "by": "name"}
+	identity.identity(object.union(content_role([], []), {"used_as_auto_node": true})) == {"kind": "auto-node", "by": "use"}
+}
+
+trusted(service) := object.union(content_role([], []), {"trust_statements": [{"effect": "Allow", "principals": [{"type": "Service", "id": service}]}]})
+
+test_allow_recognized_kinds_that_are_not_judged if {
+	identity.identity(trusted("eks.amazonaws.com")) == {"kind": "cluster", "by": "trust"}
+	identity.identity(trusted("eks-fargate-pods.amazonaws.com")) == {"kind": "fargate", "by": "trust"}
+	identity.identity(trusted("pods.eks.amazonaws.com")) == {"kind": "pod", "by": "trust"}
+	oidc := {"effect": "Allow", "principals": [{"type": "Federated", "id": "arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}]}
+	identity.identity(object.union(content_role([], []), {"trust_statements": [oidc]})) == {"kind": "pod", "by": "trust"}
+	describe := {"name": "hybrid", "statements": [{"effect": "Allow", "actions": ["eks:DescribeCluster"], "resources": ["*"]}]}
+	identity.identity(object.union(content_role([], [describe]), {"trust_statements": [ssm_trust]})) == {"kind": "hybrid", "by": "trust"}
+	linked := object.union(role(null, "AWSServiceRoleForAmazonEKSConnector", {}), {"path": "/aws-service-role/eks-connector.amazonaws.com/"})
+	identity.identity(linked) == {"kind": "service-linked", "by": "path"}
+}
+
+test_deny_ordinary_instance_role_stays_other if {
 	s3 := {"aws_managed": true, "name": "AmazonS3ReadOnlyAccess", "statements": []}
-	identity.identity(content_role([s3], [])) == {"kind": "unknown", "by": "none"}
+	identity.identity(content_role([s3], [])) == {"kind": "other", "by": "none"}
 }

@@ -11,24 +11,26 @@ import data.eksiam.lib.documented
 import data.eksiam.lib.iam
 
 # problems(role): one sentence fragment per problem, completed by the rule with the role.
-problems(role) := {msg | some msg in all_problems(role, documented.service_principal[role.kind])}
+# Judged against the kind's service principal in any partition's form (ec2.amazonaws.com.cn
+# in aws-cn); messages name it as the page writes it.
+problems(role) := {msg | some msg in all_problems(role, documented.service_principal[role.kind], documented.service_principals(role.kind))}
 
-all_problems(role, service) := (((unreadable | per_statement) | extra_allows) | missing) if {
+all_problems(role, service, accepted) := (((unreadable | per_statement) | extra_allows) | missing) if {
 	unreadable := {"has a trust policy that is missing or cannot be read as an IAM policy document" | role.trust_document == null}
 	per_statement := {msg |
 		some i, s in role.trust_statements
 		allows(s)
-		some msg in statement_problems(label(i, s), s, service)
+		some msg in statement_problems(label(i, s), s, service, accepted)
 	}
 	allow_count := count([s | some s in role.trust_statements; allows(s)])
 	extra_allows := {sprintf("has %d Allow statements; the documented trust policy has exactly one", [allow_count]) | allow_count > 1}
 	missing := {sprintf("does not let %s assume it with %s as the documented trust policy does", [service, documented.assume_action]) |
 		role.trust_document != null
-		not documented_statement(role, service)
+		not documented_statement(role, accepted)
 	}
 }
 
-statement_problems(where, s, service) := ((((not_principal | not_action) | everyone) | other_types) | other_services) | other_actions if {
+statement_problems(where, s, service, accepted) := ((((not_principal | not_action) | everyone) | other_types) | other_services) | other_actions if {
 	not_principal := {sprintf("trusts every principal except the listed ones in %s (NotPrincipal)", [where]) | s.not_principal}
 	not_action := {sprintf("allows every action but the listed ones in %s (NotAction)", [where]) | s.not_action}
 	everyone := {sprintf("trusts any principal (\"*\") in %s", [where]) | some p in s.principals; p.type == "*"}
@@ -39,7 +41,7 @@ statement_problems(where, s, service) := ((((not_principal | not_action) | every
 	other_services := {sprintf("trusts the service %q in %s; only %s may assume it", [p.id, where, service]) |
 		some p in s.principals
 		p.type == "Service"
-		p.id != service
+		not p.id in accepted
 	}
 	other_actions := {sprintf("allows %q in %s; the documented trust allows only %s", [a, where, documented.assume_action]) |
 		some a in s.actions
@@ -59,17 +61,17 @@ label(_, s) := sprintf("statement %q", [s.sid]) if s.sid != ""
 
 label(i, s) := sprintf("statement #%d", [i + 1]) if s.sid == ""
 
-documented_statement(role, service) if {
+documented_statement(role, accepted) if {
 	some s in role.trust_statements
 	s.effect == "Allow"
 	not s.not_principal
 	not s.not_action
 	some p in s.principals
 	p.type == "Service"
-	p.id == service
+	p.id in accepted
 	some a in s.actions
 	exact_action(a, documented.assume_action)
-	not denied_outright(role, service)
+	not denied_outright(role, p.id)
 }
 
 # An unconditional Deny that covers the service and sts:AssumeRole removes the documented

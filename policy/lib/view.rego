@@ -26,7 +26,7 @@ eksiam_roles := [r | some r in roles; r.kind in identity.kinds]
 
 connector_roles := [r | some r in eksiam_roles; r.kind == "connector"]
 
-node_roles := [r | some r in eksiam_roles; r.kind == "node"]
+node_roles := [r | some r in eksiam_roles; r.kind in identity.node_kinds]
 
 # Permission-linking resources whose role could not be resolved (Terraform inputs only).
 unresolved_links := data.eksiam.lib.terraform.unresolved_links if kind in terraform_kinds

@@ -80,3 +80,14 @@ test_deny_in_plan if {
 	count(check.deny) > 0 with input as tampered
 	count(check.deny) > 0 with input as t.hcp(tampered)
 }
+
+test_allow_the_china_partitions_service_principal if {
+	cn := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com.cn"}, "Action": "sts:AssumeRole"}]}
+	count(check.deny) == 0 with input as t.node_synth(cn, t.node_policy_arns)
+}
+
+test_deny_another_partitions_form_of_another_service if {
+	cn := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com.cn"}, "Action": "sts:AssumeRole"}]}
+	some f in check.deny with input as t.node_synth(cn, t.node_policy_arns)
+	contains(f.msg, "lambda.amazonaws.com.cn")
+}

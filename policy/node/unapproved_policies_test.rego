@@ -44,7 +44,8 @@ test_allow_ssm_when_opted_in if {
 	count(check.deny) == 0 with input as with_attachment(ssm) with data.eksiam.config.node.allow_ssm_managed_instance_core as true
 }
 
-test_deny_ssm_by_default if flagged(with_attachment(ssm), "AmazonSSMManagedInstanceCore")
+# Within the node role's permissions; EKSIAM-NODE-005 reports it (LOW) unless declared.
+test_allow_ssm_core_which_node_005_reports if count(check.deny) == 0 with input as with_attachment(ssm)
 
 test_allow_ipv6_policy_when_opted_in if {
 	count(check.deny) == 0 with input as ipv6_policy(ipv6_documented) with data.eksiam.config.node.allow_ipv6_cni as true
@@ -98,4 +99,28 @@ test_deny_in_snapshot if {
 	role := t.node_snapshot.RoleDetailList[0]
 	extra := array.concat(role.AttachedManagedPolicies, [{"PolicyName": "AmazonS3ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}])
 	flagged({"RoleDetailList": [object.union(role, {"AttachedManagedPolicies": extra})]}, "AmazonS3ReadOnlyAccess")
+}
+
+copy_named(name, document) := t.with_resource(
+	t.with_resource(t.node_documented, "aws_iam_policy", "frozen", {"name": name, "policy": json.marshal(document)}),
+	"aws_iam_role_policy_attachment", "frozen", {"role": "${aws_iam_role.node_role.name}", "policy_arn": "${aws_iam_policy.frozen.arn}"},
+)
+
+worker_document := data.eksiam.lib.facts.facts.managed_policies.AmazonEKSWorkerNodePolicy.document
+
+test_allow_customer_copy_of_a_documented_policy if {
+	count(check.deny) == 0 with input as copy_named("AmazonEKSWorkerNodePolicy", worker_document)
+}
+
+test_deny_same_named_copy_with_one_more_action if {
+	extra := {"Statement": array.concat(worker_document.Statement, [{"Effect": "Allow", "Action": "ec2:TerminateInstances", "Resource": "*"}])}
+	flagged(copy_named("AmazonEKSWorkerNodePolicy", extra), "ec2:TerminateInstances")
+}
+
+test_allow_registry_pull_only_and_auto_mode_policies_by_arn if {
+	count(check.deny) == 0 with input as with_attachment(t.managed_arn(t.node_partition, "AmazonEC2ContainerRegistryPullOnly"))
+}
+
+test_deny_undocumented_aws_policy_named_by_arn if {
+	flagged(with_attachment("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), "cannot be read")
 }

@@ -66,3 +66,34 @@ test_deny_admin_in_snapshot if {
 	extra := array.concat(role.AttachedManagedPolicies, [{"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws-cn:iam::aws:policy/AdministratorAccess"}])
 	flagged({"RoleDetailList": [object.union(role, {"AttachedManagedPolicies": extra})]}, "AdministratorAccess")
 }
+
+inline_on_node(statement) := t.with_resource(t.node_documented, "aws_iam_role_policy", "extra", {
+	"name": "Extra", "role": "${aws_iam_role.node_role.id}",
+	"policy": json.marshal({"Statement": [statement]}),
+})
+
+test_deny_privilege_escalation_actions if {
+	every action in ["iam:PassRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy", "iam:CreateAccessKey"] {
+		flagged(inline_on_node({"Effect": "Allow", "Action": action, "Resource": "*"}), "privilege escalation")
+	}
+	flagged(inline_on_node({"Effect": "Allow", "Action": "iam:Pass*", "Resource": "arn:aws:iam::123456789012:role/*"}), "iam:passrole")
+}
+
+test_deny_not_action_on_every_resource if {
+	flagged(inline_on_node({"Effect": "Allow", "NotAction": ["s3:DeleteBucket"], "Resource": "*"}), "NotAction")
+}
+
+test_allow_pass_role_narrowed_to_a_service if {
+	narrowed := {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}
+	count(check.deny) == 0 with input as inline_on_node(narrowed)
+}
+
+test_deny_other_conditions_do_not_narrow_pass_role if {
+	tagged := {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}
+	flagged(inline_on_node(tagged), "privilege escalation")
+}
+
+test_allow_escalation_actions_on_other_resources if {
+	count(check.deny) == 0 with input as inline_on_node({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"})
+	count(check.deny) == 0 with input as inline_on_node({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:s3:::bucket/*"})
+}

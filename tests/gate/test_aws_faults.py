@@ -148,11 +148,12 @@ def test_the_users_retry_setting_wins(iam, capsys, monkeypatch):
 
 
 def test_verify_checks_the_snapshot_it_read_and_saves_none_unless_asked(iam, capsys, tmp_path):
-    # An account without the two roles: the snapshot is read, checked, and fails EKSIAM-INPUT-003.
+    # An account without any EKS role: the snapshot is read, checked, and fails closed
+    # (EKSIAM-INPUT-001: no role the rules could judge).
     exit_code, out, _ = verify(capsys, "--format", "json")
     report = json.loads(out)
     assert exit_code == 1
-    assert "EKSIAM-INPUT-003" in {f["rule"] for f in report["findings"]}
+    assert "EKSIAM-INPUT-001" in {f["rule"] for f in report["findings"]}
     assert report["findings"][0]["file"] == "aws-account"
     assert not (tmp_path / ".eksiam").exists()  # no shared snapshot file another run could rewrite
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from eksiam.gate import checkov
-from eksiam.gate.checkov import CheckovOptions, options_from_policy_config, parse_output, run_checkov, scan_file, scan_files
+from eksiam.config import load_config
+from eksiam.gate.checkov import CheckovOptions, options_from_config, parse_output, run_checkov, scan_file, scan_files
 from eksiam.gate.checkov.runner import FRAMEWORK_BY_KIND
 from eksiam.errors import ToolError, UsageError
 from eksiam.gate.findings import Severity
@@ -261,7 +262,7 @@ def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
 def scans(fixture_files) -> dict[tuple[str, str], checkov.CheckovResult]:
     """Each fixture's result from one checkov run per framework over both files, as the gate runs it."""
     # GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
-    options = CheckovOptions(allow_ssm_managed_instance_core=True)
+    options = CheckovOptions(settings={"node": {"allow_ssm_managed_instance_core": True}})
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = [
             pool.submit(scan_files, [fixture_files[(kind, "good")], fixture_files[(kind, "bad")]], FRAMEWORK_BY_KIND[kind], options)
@@ -408,13 +409,14 @@ def test_environment_drops_platform_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("BC_API_KEY", "secret-key")
     monkeypatch.setenv("PRISMA_API_URL", "https://api.prismacloud.io")
     monkeypatch.setenv("CKV_FRAMEWORK", "all")
-    env = checkov.checkov_environment(CheckovOptions(allow_ipv6_cni=True, extra_policy_arns=("arn:aws:iam::1:policy/x",)), tmp_path)
+    settings = {"node": {"allow_ipv6_cni": True, "additional_policy_arns": ["arn:aws:iam::1:policy/x"]}}
+    monkeypatch.setenv("EKSIAM_CHECKOV_SETTINGS", '{"node": {"allow_ipv6_cni": false}}')
+    env = checkov.checkov_environment(CheckovOptions(settings=settings), tmp_path)
     assert "BC_API_KEY" not in env and "PRISMA_API_URL" not in env and "CKV_FRAMEWORK" not in env
     assert env["BC_SKIP_MAPPING"] == "TRUE"
     assert env["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "true"
     assert env["HOME"] == str(tmp_path)
-    assert env["EKSIAM_CHECKOV_ALLOW_IPV6_CNI"] == "true"
-    assert env["EKSIAM_CHECKOV_EXTRA_POLICY_ARNS"] == "arn:aws:iam::1:policy/x"
+    assert json.loads(env["EKSIAM_CHECKOV_SETTINGS"]) == settings  # this run's, never an inherited one
     command = checkov.checkov_command(Path("checkov"), [Path("0/x.json"), Path("1/y.json")], "terraform_plan", tmp_path, CheckovOptions())
     assert "--skip-download" in command and "--soft-fail" in command
     assert [command[i + 1] for i, arg in enumerate(command) if arg == "--file"] == ["0/x.json", "1/y.json"]
@@ -509,7 +511,7 @@ def test_any_file_name_and_import_blocks_and_array_forms_are_read(fixture_files,
     assert all(f.file == str(renamed) for f in reshaped.findings)
 
 
-def test_builtin_checks_run_on_iam_resources_unless_scope_is_all(tmp_path, monkeypatch):
+def test_builtin_checks_run_on_iam_resources_unless_scope_is_all(tmp_path):
     template = tmp_path / "lt.tf.json"
     template.write_text(json.dumps({"resource": {
         "aws_launch_template": {"nodes": {"name": "nodes", "metadata_options": {"http_tokens": "optional"}}},
@@ -518,12 +520,27 @@ def test_builtin_checks_run_on_iam_resources_unless_scope_is_all(tmp_path, monke
     }}))
     iam_only = scan_file(template, checkov.FRAMEWORK_SYNTH)
     assert not any("aws_launch_template" in f.resource for f in iam_only.findings)
-    monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "all")
-    everything = scan_file(template, checkov.FRAMEWORK_SYNTH)
+    everything = scan_file(template, checkov.FRAMEWORK_SYNTH, CheckovOptions(scope="all"))
     assert any("aws_launch_template" in f.resource for f in everything.findings)
-    monkeypatch.setenv("EKSIAM_CHECKOV_SCOPE", "most")
-    with pytest.raises(UsageError, match="EKSIAM_CHECKOV_SCOPE"):
-        CheckovOptions()
+
+
+def test_eks_scope_leaves_out_roles_that_are_no_eks_roles(tmp_path):
+    """A break-glass administrator role beside the node role is not an EKS gate's business."""
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    admin = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    roles = tmp_path / "roles.tf.json"
+    roles.write_text(json.dumps({"resource": {"aws_iam_role": {
+        "node_role": {"name": "nodes", "assume_role_policy": trust, "managed_policy_arns": admin},
+        "break_glass": {"name": "break-glass", "assume_role_policy": trust, "managed_policy_arns": admin},
+    }}}))
+    identity = {"roles": {"aws_iam_role.node_role": {"kind": "node", "identified_by": "address"}}, "links": {}}
+    judged = {
+        scope: {f.resource for f in scan_files([str(roles)], checkov.FRAMEWORK_SYNTH, CheckovOptions(scope=scope), {str(roles): identity})[str(roles)].findings
+                if f.rule == "CKV_AWS_274"}
+        for scope in ("eks", "iam")
+    }
+    assert judged == {"eks": {"aws_iam_role.node_role"}, "iam": {"aws_iam_role.node_role", "aws_iam_role.break_glass"}}
 
 
 def test_snapshots_are_not_for_checkov(tmp_path):
@@ -531,15 +548,12 @@ def test_snapshots_are_not_for_checkov(tmp_path):
     assert result.summary.evaluated == 0 and result.findings == ()
 
 
-def test_options_from_policy_config():
-    options = options_from_policy_config(
-        {"connector": {"role_name": "Agent"}, "node": {"role_name": "Nodes", "additional_policy_arns": ["arn:aws:iam::1:policy/p"], "allow_ipv6_cni": True}}
-    )
-    assert options.extra_policy_arns == ("arn:aws:iam::1:policy/p",)
-    assert options.allow_ipv6_cni is True
-    assert options.allow_ssm_managed_instance_core is False
-    assert (options.connector_role_name, options.node_role_name) == ("Agent", "Nodes")
-    assert options_from_policy_config(None) == CheckovOptions()
+def test_options_from_config():
+    config = load_config(None, environ={"EKSIAM_NODE_ROLE_NAME": "Nodes", "EKSIAM_GATE_CHECKOV_SCOPE": "iam"})
+    options = options_from_config(config)
+    assert options.scope == "iam"
+    assert options.settings == config.to_policy_data() and options.settings["node"]["role_name"] == "Nodes"
+    assert options_from_config(load_config(None, environ={})).scope == "eks"
 
 
 def test_timeout_from_environment(monkeypatch):
@@ -706,7 +720,8 @@ def test_node_attachment_identity_and_extras(custom_checks, monkeypatch):
     assert _verdict(check, "aws_iam_role_policy_attachment", "extra", by_role_name) == "failed"
     assert _verdict(check, "aws_iam_role_policy_attachment", "extra", unrelated) == "n/a"
     # A configured extra matches whatever partition (or partition look-up) either side uses.
-    monkeypatch.setenv("EKSIAM_CHECKOV_EXTRA_POLICY_ARNS", "arn:aws-us-gov:iam::aws:policy/AmazonS3ReadOnlyAccess, arn:aws:iam::1:policy/x")
+    extras = ["arn:aws-us-gov:iam::aws:policy/AmazonS3ReadOnlyAccess", "arn:aws:iam::1:policy/x"]
+    monkeypatch.setenv("EKSIAM_CHECKOV_SETTINGS", json.dumps({"node": {"additional_policy_arns": extras}}))
     assert _verdict(check, "aws_iam_role_policy_attachment", "extra", by_reference) == "passed"
     assert _verdict(check, "aws_iam_role_policy_attachment", "extra", by_plan_reference) == "passed"
 
@@ -721,7 +736,7 @@ def test_forbidden_policies_by_any_route(custom_checks):
 
 
 def test_deny_ssm_core_without_the_opt_in(fixture_files):
-    result = run_checkov([(fixture_files[("synth", "good")], "synth")], options=CheckovOptions(allow_ssm_managed_instance_core=False))
+    result = run_checkov([(fixture_files[("synth", "good")], "synth")], options=CheckovOptions())
     assert _failed(result) == {("CKV_EKSIAM_4", "aws_iam_role_policy_attachment.node_ssm_managed_instance_core")}
 
 

@@ -63,7 +63,7 @@ def test_a_run_with_other_settings_starts_checkov_cold(synth_dir, served):
     node = str(synth_dir / "stacks" / NODE_STACK / "cdk.tf.json")
     with warm_checkov(find_checkov(), CheckovOptions(), 1):
         # checkov reads its settings as it imports: a process started with others cannot serve.
-        other = scan_files([node], "terraform_json", CheckovOptions(node_role_name="other-name"))
+        other = scan_files([node], "terraform_json", CheckovOptions(settings={"node": {"role_name": "other-name"}}))
     assert served == [] and other[node].summary.evaluated > 0
 
 

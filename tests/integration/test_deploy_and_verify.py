@@ -69,6 +69,7 @@ def test_deployed_roles_pass_verify_until_the_account_drifts(deployed, capsys, t
 
 def test_missing_role_is_reported(aws_env, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EKSIAM_GATE_REQUIRE_ROLES", "connector,node")
     code, report = verify_json(capsys, tmp_path)
     assert code == 1
     missing = {f["resource"] for f in report["findings"] if f["rule"] == "EKSIAM-INPUT-003"}
@@ -78,9 +79,13 @@ def test_missing_role_is_reported(aws_env, capsys, tmp_path, monkeypatch):
 def test_account_with_only_the_node_role(aws_env, synth_dir, terraform_cli_config, capsys, tmp_path, monkeypatch):
     apply_stack(synth_dir, NODE_STACK, tmp_path / NODE_STACK, terraform_cli_config)
     monkeypatch.chdir(tmp_path)
+    # An account that does not use EKS Connector needs no connector role.
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 0 and report["passed"] is True, report["findings"]
+    # Where the connector is required: its role is missing, and (LOW) so is its service-linked role.
+    monkeypatch.setenv("EKSIAM_GATE_REQUIRE_ROLES", "connector")
     code, report = verify_json(capsys, tmp_path)
     assert code == 1
-    # The connector is wanted: its role is missing, and (LOW) so is its service-linked role.
     assert sorted((f["rule"], f["resource"]) for f in report["findings"]) == [
         ("EKSIAM-CONNECTOR-005", "AWSServiceRoleForAmazonEKSConnector"),
         ("EKSIAM-INPUT-003", "AmazonEKSConnectorAgentRole"),

@@ -108,8 +108,9 @@ def drop_resource(type_: str, name: str) -> Callable[[dict], None]:
 
 
 def retag_and_rename(doc: dict) -> None:
-    """Strip every sign of an EKS role: the identity tag, the address, and the EKS policies
-    (AmazonEKSWorkerNodePolicy alone identifies a node role). Only the name is left."""
+    """Strip every sign of an EKS role: the identity tag, the address, the EKS policies
+    (AmazonEKSWorkerNodePolicy alone identifies a node role) and a name a page or the
+    configuration gives the role."""
     attachments = resources(doc, "aws_iam_role_policy_attachment")
     for name in [n for n, a in attachments.items() if "AmazonEKS" in a.get("policy_arn", "")]:
         del attachments[name]
@@ -117,6 +118,7 @@ def retag_and_rename(doc: dict) -> None:
     old = role_name(doc)
     values = type_roles.pop(old)
     values["tags"] = {"team": "platform"}
+    values["name"] = "platform-workers"
     type_roles["renamed"] = values
     text = json.dumps(doc).replace(f"aws_iam_role.{old}.", "aws_iam_role.renamed.")
     doc.clear()
@@ -179,7 +181,8 @@ INSECURE: tuple[Mutation, ...] = (
     Mutation("node_customer_lookalike_policy", NODE, lambda d: resources(d, "aws_iam_role_policy_attachment")["node_ecr_read_only"].update(policy_arn="arn:aws:iam::123456789012:policy/AmazonEC2ContainerRegistryReadOnly"), ids(N2, N3)),
     Mutation("node_administrator_access", NODE, attach(AWS_MANAGED + "AdministratorAccess"), ids(N3, R3)),
     Mutation("node_admin_even_if_allowlisted", NODE, attach("arn:aws:iam::aws:policy/IAMFullAccess"), ids(R3), config={"node": {"additional_policy_arns": ["arn:aws:iam::aws:policy/IAMFullAccess"]}}),
-    Mutation("node_ssm_without_opt_in", NODE, attach(AWS_MANAGED + "AmazonSSMManagedInstanceCore"), ids(N3)),
+    # Reported LOW (EKSIAM-NODE-005): eksctl's and Karpenter's default, within the node role's permissions.
+    Mutation("node_ssm_without_opt_in", NODE, attach(AWS_MANAGED + "AmazonSSMManagedInstanceCore"), ids("EKSIAM-NODE-005")),
     Mutation("node_policy_attachment_roles_list", NODE, add_resource("aws_iam_policy_attachment", "shared", {"name": "shared", "roles": ["${aws_iam_role.ROLE.name}"], "policy_arn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"}), ids(N3)),
     Mutation("node_managed_policy_arns_argument", NODE, set_role(managed_policy_arns=[AWS_MANAGED + "AmazonEKSWorkerNodePolicy"]), ids(N2)),
     Mutation("node_exclusive_attachments", NODE, add_resource("aws_iam_role_policy_attachments_exclusive", "only", {"role_name": "${aws_iam_role.ROLE.name}", "policy_arns": [AWS_MANAGED + "AmazonEKSWorkerNodePolicy", AWS_MANAGED + "PowerUserAccess"]}), ids(N2, N3, R3)),

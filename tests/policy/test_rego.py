@@ -154,7 +154,7 @@ def test_overrides_package_sets_a_default_for_the_whole_policy_set(policy_engine
         "role": "${aws_iam_role.node_role.name}",
         "policy_arn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     }
-    assert [f["id"] for f in policy_engine.eval_document("eksiam.main.findings", node)] == ["EKSIAM-NODE-003"]
+    assert [f["id"] for f in policy_engine.eval_document("eksiam.main.findings", node)] == ["EKSIAM-NODE-005"]
     engine = load_engine(extra={"overrides.rego": OVERRIDES})
     try:
         assert engine.eval_document("eksiam.main.findings", node) == []

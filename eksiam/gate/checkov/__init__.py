@@ -35,7 +35,7 @@ from eksiam.gate.checkov.environment import (
     TIMEOUT_ENV,
     CheckovOptions,
     checkov_environment,
-    options_from_policy_config,
+    options_from_config,
 )
 from eksiam.gate.checkov.parser import CheckovResult, merge_results, parse_output
 from eksiam.gate.checkov.runner import (
@@ -62,7 +62,7 @@ __all__ = [
     "checkov_environment",
     "find_checkov",
     "merge_results",
-    "options_from_policy_config",
+    "options_from_config",
     "parse_output",
     "run_checkov",
     "scan_file",

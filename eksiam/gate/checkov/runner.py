@@ -27,7 +27,6 @@ from eksiam.gate.checkov.environment import (
     TIMEOUT_ENV,
     CheckovOptions,
     checkov_environment,
-    options_from_policy_config,
 )
 from eksiam.gate.checkov.parser import (
     CheckovResult,
@@ -38,7 +37,7 @@ from eksiam.gate.checkov.parser import (
     split_by_file,
 )
 from eksiam.gate.checkov import warm
-from eksiam.gate.checkov.target import write_target
+from eksiam.gate.checkov.target import Scope, write_target
 
 FRAMEWORK_SYNTH = "terraform_json"
 FRAMEWORK_PLAN = "terraform_plan"
@@ -140,8 +139,9 @@ def scan_files(
             if results[path].cached:
                 continue
             (scratch_dir / str(index)).mkdir()
-            target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, options.scope, scratch_dir / str(index))
-            if has_resources:  # else nothing in the checks' scope (no IAM resource): nothing to judge
+            scope = Scope.of(options.scope, (identities or {}).get(path))
+            target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, scope, scratch_dir / str(index))
+            if has_resources:  # else nothing in the checks' scope: nothing to judge
                 copies[str(index)] = path
                 targets.append(target.relative_to(scratch_dir))
         if not targets:
@@ -225,7 +225,9 @@ def run_checkov(
     is left the result has ``evaluated == 0``, which a caller must show as "checkov did not
     run", never as a pass.
     """
-    options = options_from_policy_config(policy_config, options)
+    options = options or CheckovOptions()
+    if policy_config is not None:
+        options = replace(options, settings=policy_config)
     if external_checks_dir is not None:
         options = replace(options, external_checks_dir=Path(external_checks_dir))
     by_framework: dict[str, list[str]] = {}

@@ -6,27 +6,61 @@
   configuration, and an import only adopts an existing role into it.
 * In Terraform JSON's object form: the resource section, each type and each body may also be
   arrays of objects, which Terraform accepts and checkov does not read.
-* With the IAM resources only (``aws_iam_*``) unless the scope is ``all``: this is an IAM gate,
-  and checkov's checks on other resources (a launch template's metadata options) are not its
-  business. The custom checks only look at IAM resources anyway.
+* With the resources in ``[gate] checkov_scope``: by default (``eks``) the EKS roles OPA
+  identified and the resources that attach permissions to them, so checkov's IAM checks never
+  fail an EKS gate on a role that is no EKS role (a break-glass role beside the node role);
+  ``iam`` keeps every IAM resource (``aws_iam_*``), ``all`` the whole input.
 * For an HCP Terraform policy input, the plan inside it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
 from eksiam.gate.inputs import InputKind, detect_kind
 
-SCOPES = ("iam", "all")
+SCOPES = ("eks", "iam", "all")
 COMMENT = "//"  # Terraform's JSON syntax allows a comment under this key at any level
 IAM_PREFIX = "aws_iam_"
 
 
-def write_target(source: Path, text: str, plan_framework: bool, scope: str, scratch: Path) -> tuple[Path, bool]:
+@dataclass(frozen=True)
+class Scope:
+    """Which resources of an input checkov is given: ``name`` is one of :data:`SCOPES`;
+    ``eks_addresses`` the EKS roles and their linking resources OPA found (scope ``eks``)."""
+
+    name: str
+    eks_addresses: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, name: str, identity: Mapping[str, Any] | None) -> "Scope":
+        # Without OPA's identity (checkov run on a file alone) every IAM resource is in scope.
+        if name != "eks" or identity is None:
+            return cls("iam" if name == "eks" else name)
+        roles = identity.get("roles") or {}
+        links = identity.get("links") or {}
+        return cls(name, frozenset(map(str, [*roles, *links])))
+
+    def holds(self, resource_type: Any, address: Any) -> bool:
+        if self.name == "all":
+            return True
+        if not (isinstance(resource_type, str) and resource_type.startswith(IAM_PREFIX)):
+            return False
+        return self.name == "iam" or _unkeyed(address) in {_unkeyed(a) for a in self.eks_addresses}
+
+
+def _unkeyed(address: Any) -> str:
+    """``module.m[0].aws_iam_role.r["a"]`` -> ``module.m.aws_iam_role.r``: a synth file's resources have no instance keys."""
+    return re.sub(r"\[[^\]]*\]", "", address) if isinstance(address, str) else ""
+
+
+def write_target(source: Path, text: str, plan_framework: bool, scope: Scope, scratch: Path) -> tuple[Path, bool]:
     """Write checkov's copy of ``source`` into ``scratch``; return it and whether it holds any resource."""
     try:
         data = json.loads(text)
@@ -48,10 +82,6 @@ def write_target(source: Path, text: str, plan_framework: bool, scope: str, scra
     return target, has_resources
 
 
-def _in_scope(resource_type: Any, scope: str) -> bool:
-    return scope == "all" or (isinstance(resource_type, str) and resource_type.startswith(IAM_PREFIX))
-
-
 def _objects(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         return [value]
@@ -60,16 +90,16 @@ def _objects(value: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _synth(data: dict[str, Any], scope: str) -> dict[str, Any]:
+def _synth(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
     shaped = {key: value for key, value in data.items() if key != "import"}
     resources: dict[str, dict[str, Any]] = {}
     for section in _objects(data.get("resource")):
         for resource_type, blocks in section.items():
-            if resource_type == COMMENT or not _in_scope(resource_type, scope):
+            if resource_type == COMMENT:
                 continue
             for named in _objects(blocks):
                 for name, body in named.items():
-                    if name == COMMENT:
+                    if name == COMMENT or not scope.holds(resource_type, f"{resource_type}.{name}"):
                         continue
                     bodies = _objects(body)
                     # One body per name (Terraform rejects two); a list of one is its object form.
@@ -80,21 +110,24 @@ def _synth(data: dict[str, Any], scope: str) -> dict[str, Any]:
     return shaped
 
 
-def _plan(data: dict[str, Any], scope: str) -> dict[str, Any]:
+def _plan(data: dict[str, Any], scope: Scope) -> dict[str, Any]:
     shaped = dict(data)
     if isinstance(data.get("resource_changes"), list):
-        shaped["resource_changes"] = [rc for rc in data["resource_changes"] if isinstance(rc, dict) and _in_scope(rc.get("type"), scope)]
-    for key, path in (("planned_values", ("root_module",)), ("configuration", ("root_module",))):
-        if isinstance(data.get(key), dict) and isinstance(data[key].get(path[0]), dict):
-            shaped[key] = {**data[key], path[0]: _filter_module(data[key][path[0]], scope)}
+        shaped["resource_changes"] = [rc for rc in data["resource_changes"] if isinstance(rc, dict) and scope.holds(rc.get("type"), rc.get("address"))]
+    # The configuration names resources relative to their module, and checkov reads it only to
+    # resolve references: it keeps every IAM resource.
+    configuration_scope = Scope("iam") if scope.name == "eks" else scope
+    for key, key_scope in (("planned_values", scope), ("configuration", configuration_scope)):
+        if isinstance(data.get(key), dict) and isinstance(data[key].get("root_module"), dict):
+            shaped[key] = {**data[key], "root_module": _filter_module(data[key]["root_module"], key_scope)}
     return shaped
 
 
-def _filter_module(module: dict[str, Any], scope: str) -> dict[str, Any]:
+def _filter_module(module: dict[str, Any], scope: Scope) -> dict[str, Any]:
     """A module tree (planned_values or configuration) keeping only in-scope resources."""
     filtered = dict(module)
     if isinstance(module.get("resources"), list):
-        filtered["resources"] = [r for r in module["resources"] if isinstance(r, dict) and _in_scope(r.get("type"), scope)]
+        filtered["resources"] = [r for r in module["resources"] if isinstance(r, dict) and scope.holds(r.get("type"), r.get("address"))]
     if isinstance(module.get("child_modules"), list):
         filtered["child_modules"] = [_filter_module(m, scope) for m in module["child_modules"] if isinstance(m, dict)]
     if isinstance(module.get("module_calls"), dict):
