@@ -9,11 +9,15 @@ import data.eksiam.lib.expression
 import data.eksiam.lib.iam
 import data.eksiam.lib.terraform
 
+# `retained` is false only where Terraform removes the policy on apply. A policy whose
+# attaching resource may or may not exist (count / for_each not literal) is kept, as it may be
+# there, but with its identity unknown: no rule may count it as a documented policy, and every
+# rule that judges what a role holds fails it as unknown.
 managed_policies(role) := [object.union(m, {
-	"retained": m.uncertain == null,
+	"retained": count(removal_reasons(role, m)) == 0,
+	"uncertain": managed_uncertain(role, m),
 }) |
-	some declared in declared_managed(role)
-	m := object.union(declared, {"uncertain": managed_uncertain(role, declared)})
+	some m in declared_managed(role)
 ]
 
 declared_managed(role) := array.concat(
@@ -154,7 +158,21 @@ managed(arn, holder, attr, resource) := object.union(
 	identity,
 ) if {
 	identity := policy_identity(arn, holder, attr)
+	terraform.uncertain(holder) == null
 }
+
+managed(arn, holder, _, resource) := {
+	"arn": terraform.string_or_null(arn),
+	"resource": resource,
+	"document": null,
+	"statements": [],
+	"policy_resource": null,
+	"name": null,
+	"account": null,
+	"aws_managed": false,
+	"unknown": true,
+	"uncertain": terraform.uncertain(holder),
+} if terraform.uncertain(holder) != null
 
 policy_identity(arn, holder, attr) := customer_policy(policy) if {
 	expression.kind(arn) in {"literal", "arn"}

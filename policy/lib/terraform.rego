@@ -211,7 +211,9 @@ exclusive_only_names(role) := [{"name": n, "document": null, "statements": [], "
 
 defined_inline_names(role) := {p.name | some p in array.concat(role_inline_blocks(role), role_policy_resources(role))}
 
-# inline(name, policy, holder): one inline policy, declared by the row `holder`.
+# inline(name, policy, holder): one inline policy, declared by the row `holder`. When the row
+# may not exist (count / for_each not literal), its document counts as unknown, as for a
+# managed policy (lib/managed.rego): never documented, always judged.
 inline(name, policy, holder) := {
 	"name": string_or_null(name),
 	"document": doc,
@@ -219,7 +221,14 @@ inline(name, policy, holder) := {
 	"resource": holder.address,
 	"uncertain": uncertain(holder),
 } if {
+	uncertain(holder) == null
 	doc := iam.document_or_null(policy)
+} else := {
+	"name": string_or_null(name),
+	"document": null,
+	"statements": [],
+	"resource": holder.address,
+	"uncertain": uncertain(holder),
 }
 
 # Authoritative lists of inline policy names: Terraform removes every inline policy of the
@@ -237,8 +246,6 @@ inline_exclusive_lists(role) := array.concat(
 retained_inline(role, policy) := false if {
 	some names in inline_exclusive_lists(role)
 	not policy.name in names
-} else := false if {
-	policy.uncertain != null
 } else := true
 
 # uncertain(row): why the gate cannot show that what `row` declares will exist, or null.

@@ -32,11 +32,24 @@ test_deny_empty_for_each_creates_no_inline_policy if {
 	r.inline_policies == []
 }
 
+# An attachment that may or may not exist: never the documented policy, always judged.
 test_deny_count_expression_is_not_shown_to_exist if {
 	inp := with_attachment(t.node_documented, "node_policy_0", {"count": "${var.enabled ? 1 : 0}"})
-	[m] := managed_named(inp, "AmazonEKSWorkerNodePolicy")
-	m.retained == false
+	managed_named(inp, "AmazonEKSWorkerNodePolicy") == []
+	[m] := [m | some m in node_role(inp).managed_policies; m.resource == "aws_iam_role_policy_attachment.node_policy_0"]
+	m.retained == true
+	m.unknown == true
+	m.arn == worker_arn
 	contains(m.uncertain, "count or for_each is not a literal")
+}
+
+test_deny_inline_policy_of_unknown_count_has_no_known_document if {
+	inp := t.with_resource(t.connector_documented, "aws_iam_role_policy", "connector_agent_policy", {"for_each": "${toset(var.names)}"})
+	[r] := view.roles with input as inp
+	[p] := r.inline_policies
+	p.document == null
+	p.retained == true
+	p.uncertain != null
 }
 
 test_allow_literal_count_and_for_each_exist if {
