@@ -48,6 +48,9 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         help="lowest severity that fails the gate: LOW, MEDIUM, HIGH or CRITICAL (default: [gate] fail_on, else MEDIUM)",
     )
     parser.add_argument("--waivers", metavar="FILE", help="TOML file of waivers (rule, resource, reason, expires; default: [gate] waivers)")
+    parser.add_argument(
+        "--fail-on-unused-waivers", action="store_true", help="fail the gate when a waiver matches no finding (they are listed either way)",
+    )
     parser.add_argument("--opa-url", metavar="URL", help="evaluate on this OPA server instead of the embedded engine (token: EKSIAM_OPA_TOKEN)")
 
 

@@ -7,6 +7,8 @@ import rego.v1
 
 import data.eksiam.lib.declared
 import data.eksiam.lib.documented
+import data.eksiam.lib.identity
+import data.eksiam.lib.node_permissions
 import data.eksiam.lib.view
 
 # Rule packages are eksiam.rules.<area>_<nnn>; their _test packages hold no deny rule.
@@ -43,12 +45,26 @@ checkov := {
 		"ipv6_cni": opted_in(r, "ipv6-cni"),
 		# The attachments of the document's console form (a customer AmazonEKSConnectorAgentPolicy,
 		# whose statements the connector rules judge like the inline form's).
+		# The attachments whose policy OPA found within the node role's documented permissions
+		# (a customer copy of a documented policy, say), which a check that cannot read the
+		# policy's document takes from here.
+		"within_attachments": [p.resource |
+			r.kind in identity.node_kinds
+			some p in r.managed_policies
+			node_permissions.within(r, p)
+		],
 		"console_policy_attachments": [p.resource |
 			some p in r.managed_policies
 			documented.connector_console_policy(p)
 		],
 	} |
 		some r in view.eksiam_roles
+	},
+	# Every other role, with what it was recognized as (cluster, fargate, pod, …, other): judged
+	# by no rule, but reported. Keyed by the role's own resource, unique per input.
+	"others": {r.resource: {"kind": r.kind, "identified_by": r.identified_by} |
+		some r in view.roles
+		not r.kind in identity.kinds
 	},
 	"links": {address: sort(roles) |
 		some address in linking_resources

@@ -95,3 +95,8 @@ policy "eksiam-role-003" {
   query             = "data.eksiam.hcp.messages.role_003"
   enforcement_level = "mandatory"
 }
+
+policy "eksiam-role-004" {
+  query             = "data.eksiam.hcp.messages.role_004"
+  enforcement_level = "mandatory"
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -30,31 +31,41 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One policy violation on one resource, from one engine."""
+    """One flaw on one resource: as one check saw it, or as several saw it once merged
+    (eksiam.gate.flaws), ``rule`` then being the primary rule and ``checks`` every check."""
 
     rule: str
     severity: Severity
-    engine: str  # "opa" or "checkov"
+    engine: str  # "opa" or "checkov": the primary rule's
     resource: str
     message: str
     remediation: str = ""
     file: str = ""
     title: str = ""
+    # What carries the flaw on ``resource`` (the attachment or policy resource, the trust):
+    # findings about one carrier of one role are one flaw, whichever checks saw it.
+    carrier: str = ""
+    checks: tuple[str, ...] = ()  # every check that saw the flaw, the primary rule first
+    engines: tuple[str, ...] = ()  # their engines, the primary rule's first
+
+    def __post_init__(self) -> None:
+        # A finding read back from JSON (the cache) carries lists; a finding must stay hashable.
+        object.__setattr__(self, "checks", tuple(self.checks))
+        object.__setattr__(self, "engines", tuple(self.engines))
 
     def to_json(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.name,
             "engine": self.engine,
             "resource": self.resource,
             "message": self.message,
         }
-        if self.remediation:
-            data["remediation"] = self.remediation
-        if self.file:
-            data["file"] = self.file
-        if self.title:
-            data["title"] = self.title
+        optional = {"remediation": self.remediation, "file": self.file, "title": self.title, "carrier": self.carrier}
+        data.update((key, value) for key, value in optional.items() if value)
+        if self.checks:
+            data["checks"] = list(self.checks)
+            data["engines"] = list(self.engines)
         return data
 
 
@@ -79,14 +90,26 @@ class RuleInfo:
     remediation: str = ""
     help_uri: str = ""
     severity: Severity | None = None
+    # The checks of the other engine that judge the same thing (METADATA custom.aliases).
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "aliases", tuple(self.aliases))
+
+
+ANY_RESOURCE = "*"
 
 
 @dataclass(frozen=True)
 class Waiver:
     """An accepted exception: ``rule`` on ``resource`` (``"*"``: every resource) until ``expires``.
 
-    ``expires`` is the last day the waiver holds; ``source`` names the file and entry it came
-    from, so a report can point at the entry to edit.
+    ``resource`` names the finding's resource or what carries its flaw (the attachment, the
+    policy); ``stack`` and ``construct`` (a path glob: ``*`` within one path segment, ``**``
+    across segments) narrow it to the findings of that stack and construct. A CRITICAL finding
+    is waived only by a waiver naming its resource exactly. ``expires`` is the last day the
+    waiver holds; ``source`` names the file and entry it came from, so a report can point at
+    the entry to edit.
     """
 
     rule: str
@@ -94,9 +117,21 @@ class Waiver:
     reason: str
     expires: datetime.date
     source: str = ""
+    stack: str = ""
+    construct: str = ""
 
     def matches(self, finding: Finding) -> bool:
-        return self.rule == finding.rule and self.resource in ("*", finding.resource)
+        if self.rule != finding.rule:
+            return False
+        if self.resource == ANY_RESOURCE:
+            if finding.severity >= Severity.CRITICAL:
+                return False
+        elif self.resource not in (finding.resource, finding.carrier):
+            return False
+        # The stack and construct path of a finding about an app's stack (absent for --input files).
+        if self.stack and getattr(finding, "stack", "") != self.stack:
+            return False
+        return not self.construct or bool(construct_glob(self.construct).fullmatch(getattr(finding, "construct", "") or ""))
 
     def expired_on(self, today: datetime.date) -> bool:
         return today > self.expires
@@ -108,9 +143,17 @@ class Waiver:
             "reason": self.reason,
             "expires": self.expires.isoformat(),
         }
+        data.update((key, value) for key, value in (("stack", self.stack), ("construct", self.construct)) if value)
         if self.source:
             data["source"] = self.source
         return data
+
+
+def construct_glob(pattern: str) -> re.Pattern[str]:
+    """A construct path glob as a regex: ``**`` any part of the path, ``*`` and ``?`` within a segment."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    wildcard = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(wildcard.get(part, re.escape(part)) for part in parts))
 
 
 @dataclass(frozen=True)
@@ -143,9 +186,10 @@ class Report:
     """The merged outcome of one gate run.
 
     ``waived`` lists findings that an accepted waiver excused; ``expired_waivers`` lists waivers
-    that matched a finding after their expiry date: the finding stays in ``findings`` and the
-    expired waiver fails the gate by itself, so nobody forgets to renew or fix. ``rules`` carries
-    rule metadata (titles, fixes, links) for the renderers.
+    past their expiry date: a finding they matched stays in ``findings`` and the expired waiver
+    fails the gate by itself, so nobody forgets to renew or fix. ``unused_waivers`` lists valid
+    waivers that matched no finding (they fail the gate with ``fail_on_unused_waivers``).
+    ``rules`` carries rule metadata (titles, fixes, links) for the renderers.
     """
 
     findings: tuple[Finding, ...]
@@ -154,6 +198,8 @@ class Report:
     fail_on: Severity = Severity.MEDIUM
     waived: tuple[WaivedFinding, ...] = ()
     expired_waivers: tuple[Waiver, ...] = ()
+    unused_waivers: tuple[Waiver, ...] = ()
+    fail_on_unused_waivers: bool = False
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     roles: tuple[JudgedRole, ...] = ()
     # Inputs an engine could not evaluate (engine, file, why): the report shows what the other
@@ -170,4 +216,9 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.failing and not self.expired_waivers and not self.tool_errors
+        return not self.failing and not self.expired_waivers and not self.tool_errors and not self.failing_unused
+
+    @property
+    def failing_unused(self) -> tuple[Waiver, ...]:
+        """The unused waivers that fail the gate (``--fail-on-unused-waivers``)."""
+        return self.unused_waivers if self.fail_on_unused_waivers else ()

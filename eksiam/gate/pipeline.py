@@ -58,6 +58,7 @@ class CheckRequest:
     # None: as [gate] fail_on / waivers say.
     fail_on: Severity | None = None
     waivers_path: str | None = None
+    fail_on_unused_waivers: bool = False
     use_checkov: bool = True
     use_cache: bool = True
 
@@ -72,6 +73,7 @@ class CheckRequest:
             opa_url=args.opa_url,
             fail_on=Severity.parse(args.fail_on) if args.fail_on is not None else None,
             waivers_path=args.waivers,
+            fail_on_unused_waivers=getattr(args, "fail_on_unused_waivers", False),
             use_checkov=not getattr(args, "no_checkov", False),
             use_cache=not getattr(args, "no_cache", False),
         )
@@ -126,7 +128,7 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     limits = read_limits()
     config = load_config(request.config_path)
     request = request.configured(config)
-    waivers = _load_waivers(request)
+    waivers = _load_waivers(request, config)
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
@@ -177,7 +179,7 @@ def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress
     limits = read_limits()
     config = load_config(request.config_path)
     request = request.configured(config)
-    waivers = _load_waivers(request)
+    waivers = _load_waivers(request, config)
     _check_tools(replace(request, use_checkov=False), app=False)
     snapshot = progress.run("read IAM roles from the account", read_account_snapshot)
     document = snapshot_document(snapshot, snapshot_file, limits.max_input_bytes)
@@ -203,10 +205,14 @@ def _check_tools(request: CheckRequest, *, app: bool) -> None:
         find_provider_mirror()
 
 
-def _load_waivers(request: CheckRequest) -> tuple[Waiver, ...]:
+def _load_waivers(request: CheckRequest, config: Config) -> tuple[Waiver, ...]:
+    from eksiam.gate.check_ids import KnownChecks
     from eksiam.gate.waivers import load_waivers
 
-    return load_waivers(request.waivers_path) if request.waivers_path else ()
+    if not request.waivers_path:
+        return ()
+    known = KnownChecks.of_policy(POLICY_DIR)
+    return load_waivers(request.waivers_path, known, critical_rules=known.critical, max_waiver_days=config.gate.max_waiver_days)
 
 
 def _check_app(
@@ -283,6 +289,7 @@ def _evaluate(
     location_of: dict[str, str],
     limits: Limits,
 ) -> Report:
+    from eksiam.gate.flaws import merge_flaws
     from eksiam.gate.opa import run_opa
     from eksiam.gate.report import load_rule_metadata
 
@@ -314,7 +321,7 @@ def _evaluate(
         summary["checkov"] = checkov.summary
         checkov_errors = checkov.errors
         rules.update(checkov.rules)
-    merged = _merge(findings, location_of)
+    merged = merge_flaws(_merge(findings, location_of), rules)
     # A plan's roles are the synth file's: each role is listed once, on the file a reviewer opens.
     roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
     errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
@@ -325,14 +332,14 @@ def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Fi
     """Plan findings moved onto their synth file, without letting findings hide each other.
 
     Within one input every distinct finding stays (a rule that finds three missing policies
-    reports three). Across a synth file and its plan, the plan's findings for an engine, rule
-    and resource the synth file already reported are the same flaws seen again, and dropped.
+    reports three). Across a synth file and its plan, the plan's findings for an engine, rule,
+    resource and carrier the synth file already reported are the same flaws seen again, and dropped.
     """
-    first_reported_in: dict[tuple[str, str, str, str], str] = {}
+    first_reported_in: dict[tuple[str, ...], str] = {}
     merged: dict[Finding, None] = {}
     for finding in findings:
         shown = replace(finding, file=location_of.get(finding.file, finding.file))
-        key = (shown.engine, shown.rule, shown.resource, shown.file)
+        key = (shown.engine, shown.rule, shown.resource, shown.carrier, shown.file)
         if first_reported_in.setdefault(key, finding.file) == finding.file:
             merged.setdefault(shown, None)
     return tuple(merged)  # the reports order findings (eksiam.gate.report.summary.ordered)
@@ -353,6 +360,7 @@ def _report(
         summary=summary,
         inputs=tuple(d.path for d in documents),
         fail_on=request.fail_on or Severity.MEDIUM,
+        fail_on_unused_waivers=request.fail_on_unused_waivers,
         rules=rules,
     )
     return waive(report, waivers)

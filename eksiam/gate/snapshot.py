@@ -1,10 +1,11 @@
 """The IAM snapshot of a live account that ``eksiam verify`` checks.
 
 Its shape is exactly the output of ``aws iam get-account-authorization-details --filter Role
-LocalManagedPolicy`` (``{"RoleDetailList": [...], "Policies": [...]}``, see policy/README.md),
-so a snapshot taken with the AWS CLI can be checked with ``eksiam check --input`` too. Only the
-roles and the customer managed policies attached to them are kept (which roles are EKS roles
-is for the Rego identity to decide): the rules need the policy documents (the console form of AmazonEKSConnectorAgentPolicy, the IPv6 CNI policy). boto3 reads the standard AWS environment:
+LocalManagedPolicy AWSManagedPolicy`` (``{"RoleDetailList": [...], "Policies": [...]}``, see
+policy/README.md), so a snapshot taken with the AWS CLI (filtered or not) can be checked with
+``eksiam check --input`` too. Only the roles and the policies attached to them are kept (which
+roles are EKS roles is for the Rego identity to decide): the rules judge permissions, so they
+need every attached policy's document, AWS-managed ones included. boto3 reads the standard AWS environment:
 ``AWS_ENDPOINT_URL``, ``AWS_REGION``, the credentials chain.
 """
 
@@ -59,7 +60,7 @@ def read_account_snapshot() -> dict[str, Any]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     try:
         iam = boto3.client("iam", region_name=region, config=BotoConfig(connect_timeout=10, read_timeout=60, **retries))
-        pages = list(iam.get_paginator("get_account_authorization_details").paginate(Filter=["Role", "LocalManagedPolicy"]))
+        pages = list(iam.get_paginator("get_account_authorization_details").paginate(Filter=["Role", "LocalManagedPolicy", "AWSManagedPolicy"]))
     except (NoCredentialsError, PartialCredentialsError, NoRegionError, ProfileNotFound) as error:
         raise UsageError(f"no usable AWS credentials or region: {error}; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_REGION") from None
     except ClientError as error:

@@ -22,6 +22,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -70,25 +71,42 @@ _CLUSTER_ARN = re.compile(
 _ROLE_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_role\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:name|id|arn|unique_id)\}?$")
 _POLICY_REFERENCE = re.compile(r"(?:^|\$\{|(?<!\bdata)\.)aws_iam_policy\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.arn\}?$")
 
-NODE_MANAGED_POLICIES = frozenset(
-    {
-        "AmazonEKSWorkerNodePolicy",
-        "AmazonEKS_CNI_Policy",
-        "AmazonEC2ContainerRegistryReadOnly",
-    }
-)
-SSM_MANAGED_INSTANCE_CORE = "AmazonSSMManagedInstanceCore"
-FORBIDDEN_MANAGED_POLICIES = frozenset({"administratoraccess", "iamfullaccess", "poweruseraccess"})
 
+
+def _load_facts() -> dict[str, Any]:
+    """The AWS pages' facts, from their one source: policy/facts/eks_roles.json beside this
+    directory, else (the checks copied elsewhere) the installed eksiam package's copy."""
+    beside = Path(__file__).resolve().parent.parent / "facts" / "eks_roles.json"
+    if beside.is_file():
+        loaded: dict[str, Any] = json.loads(beside.read_text(encoding="utf-8"))
+        return loaded
+    from eksiam.facts import facts
+
+    return facts()
+
+
+FACTS = _load_facts()
+NODE_KINDS = ("node", "auto-node")
+SSM_MANAGED_INSTANCE_CORE = FACTS["role_kinds"]["node"]["opt_in_policies"]["ssm-core"]
+# The AWS-managed policies a node role of either kind may carry: its pages' documented ones and
+# AmazonSSMManagedInstanceCore (which OPA's EKSIAM-NODE-005 reports, LOW, where undeclared).
+NODE_MANAGED_POLICIES = frozenset(
+    {name for kind in NODE_KINDS for name in FACTS["role_kinds"][kind]["documented_policies"] if name in FACTS["managed_policies"]}
+    | {SSM_MANAGED_INSTANCE_CORE}
+)
+FORBIDDEN_MANAGED_POLICIES = frozenset(name.lower() for name in FACTS["admin_policies"])
 CONNECTOR_ACTIONS = frozenset(
-    {
-        "ssmmessages:createcontrolchannel",
-        "ssmmessages:createdatachannel",
-        "ssmmessages:opendatachannel",
-        "ssmmessages:opencontrolchannel",
-    }
+    action.lower()
+    for statement in FACTS["customer_policies"]["AmazonEKSConnectorAgentPolicy"]["document"]["Statement"]
+    for action in statement["Action"]
 )
 CONTROL_CHANNEL_ACTION = "ssmmessages:createcontrolchannel"
+
+
+def service_principals(kind: str) -> frozenset[str]:
+    """The service a role kind's trust names, in every partition's form."""
+    service = FACTS["role_kinds"][kind]["trust_service"]
+    return frozenset(partition["services"][service] for partition in FACTS["partitions"].values())
 
 
 class Unreadable(ValueError):
@@ -220,7 +238,7 @@ def role_kind(conf: dict[str, Any], address: str) -> str | None:
     tag, then resource name, then role name."""
     identity = shared_identity()
     if identity is not None:
-        return (identity.get("roles") or {}).get(address, {}).get("kind")
+        return _judged_as((identity.get("roles") or {}).get(address, {}).get("kind"))
     resource_name = short_name(address)
     for key in ("tags", "tags_all"):
         tag = strip_markers(value(conf, key)).get(ROLE_KIND_TAG)
@@ -229,6 +247,11 @@ def role_kind(conf: dict[str, Any], address: str) -> str | None:
     if resource_name in ROLE_RESOURCE_NAMES:
         return ROLE_RESOURCE_NAMES[resource_name]
     return kind_from_role_name(value(conf, "name"))
+
+
+def _judged_as(kind: Any) -> Any:
+    """An Auto Mode node role is judged by the node checks (its own documented policies included)."""
+    return NODE if kind in NODE_KINDS else kind
 
 
 def referenced_role(conf: dict[str, Any]) -> str | None:
@@ -251,7 +274,7 @@ def dependent_kinds(conf: dict[str, Any], address: str) -> set[str]:
     else the ``role`` value equal to a configured role name.
     """
     if shared_identity() is not None:
-        return {role["kind"] for role in linked_roles(address)}
+        return {_judged_as(role["kind"]) for role in linked_roles(address)}
     kind = _dependent_kind_by_name(conf, short_name(address))
     return {kind} if kind else set()
 
@@ -327,12 +350,18 @@ def referenced_policy(conf: dict[str, Any]) -> str | None:
     return None
 
 
+def within_by_gate(address: str) -> bool:
+    """OPA found the policy this resource attaches within every node role it attaches to."""
+    roles = [role for role in linked_roles(address) if role.get("kind") in NODE_KINDS]
+    return bool(roles) and all(address in (role.get("within_attachments") or []) for role in roles)
+
+
 def node_allowances(address: str) -> tuple[frozenset[str], bool, bool]:
     """(extra policy ARNs, SSM core allowed, IPv6 CNI allowed) for the node role(s) that the
     resource at ``address`` attaches to: from the gate's identity (configuration and the role's
     own declaration), else from the environment."""
     if shared_identity() is not None:
-        roles = [role for role in linked_roles(address) if role.get("kind") == NODE]
+        roles = [role for role in linked_roles(address) if role.get("kind") in NODE_KINDS]
         # Allowed only what every node role it attaches to allows.
         extras = [frozenset(canonical_arn(a) for a in role.get("extra_policy_arns") or []) for role in roles]
         return (
@@ -408,13 +437,15 @@ class EksiamCheck(BaseResourceCheck):
         raise NotImplementedError
 
 
-def trust_problems(conf: dict[str, Any], service: str) -> list[str]:
+def trust_problems(conf: dict[str, Any], kind: str) -> list[str]:
     """Why the role's trust policy is not exactly ``service`` with ``sts:AssumeRole``.
 
     Allow statements must each name exactly that service as the only principal and
     ``sts:AssumeRole`` as the only action; Deny statements and conditions only narrow the
     trust and are accepted.
     """
+    accepted = service_principals(kind)
+    service = FACTS["partitions"]["aws"]["services"][FACTS["role_kinds"][kind]["trust_service"]]
     doc = parse_document(value(conf, "assume_role_policy"))
     problems: list[str] = []
     allows = [s for s in statements(doc) if s.get("Effect") == "Allow"]
@@ -429,7 +460,7 @@ def trust_problems(conf: dict[str, Any], service: str) -> list[str]:
             problems.append(f"its trust policy trusts {json.dumps(principal)} instead of only the service {service}")
         else:
             services = sorted({str(s) for s in as_list(principal["Service"])})
-            if services != [service]:
+            if len(services) != 1 or services[0] not in accepted:
                 problems.append(f"its trust policy trusts the services {', '.join(services)} instead of only {service}")
         actions = sorted({str(a) for a in as_list(statement.get("Action"))})
         if {a.lower() for a in actions} != {"sts:assumerole"}:

@@ -25,7 +25,7 @@ class ConnectorAgentRoleTrust(EksiamCheck):
     def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
         if role_kind(conf, name) != CONNECTOR:
             return None
-        return trust_problems(conf, "ssm.amazonaws.com")
+        return trust_problems(conf, CONNECTOR)
 
 
 check = ConnectorAgentRoleTrust()

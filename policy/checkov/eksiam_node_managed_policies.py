@@ -1,13 +1,13 @@
-"""CKV_EKSIAM_4: the worker node role has only the documented AWS managed policies attached.
+"""CKV_EKSIAM_4: the worker node role has only the documented managed policies attached.
 
-Allowed: ``arn:<partition>:iam::aws:policy/`` + AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy,
-AmazonEC2ContainerRegistryReadOnly (the AWS document); AmazonSSMManagedInstanceCore when
-``EKSIAM_CHECKOV_ALLOW_SSM_MANAGED_INSTANCE_CORE`` is true (the SDK's Session Manager
-option, ``[node] attach_ssm_managed_instance_core``); any ARN listed in ``EKSIAM_CHECKOV_EXTRA_POLICY_ARNS``
-(comma-separated, the gate passes the configured ``[node] additional_policy_arns``); and, when
-``EKSIAM_CHECKOV_ALLOW_IPV6_CNI`` is true, the IPv6 CNI policy the SDK creates beside the role
-(an ``aws_iam_policy`` whose resource name ends in ``ipv6_cni``). AdministratorAccess,
-IAMFullAccess and PowerUserAccess fail even when listed as extras.
+Allowed: ``arn:<partition>:iam::aws:policy/`` + the policies the node pages document for either
+node kind (policy/facts/eks_roles.json: AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy,
+AmazonEC2ContainerRegistryReadOnly or PullOnly, AmazonEKSWorkerNodeMinimalPolicy) and
+AmazonSSMManagedInstanceCore (reported LOW by OPA's EKSIAM-NODE-005 where undeclared); a policy
+the gate's OPA identity found within the documented permissions (a customer copy); any ARN of
+``[node] additional_policy_arns``; and, when ``[node] enable_ipv6_cni`` is set, the IPv6 CNI
+policy the SDK creates beside the role (an ``aws_iam_policy`` whose resource name ends in
+``ipv6_cni``). The administrator-level policies fail even when listed as extras.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from eksiam_checkov_lib import (
     NODE,
     NODE_DOC,
     NODE_MANAGED_POLICIES,
-    SSM_MANAGED_INSTANCE_CORE,
     EksiamCheck,
     aws_managed_policy_name,
     canonical_arn,
@@ -28,6 +27,7 @@ from eksiam_checkov_lib import (
     policy_arns,
     referenced_policy,
     role_kind,
+    within_by_gate,
 )
 
 
@@ -35,8 +35,8 @@ def attachment_problem(arn: Any, conf: dict[str, Any], address: str) -> str | No
     managed = aws_managed_policy_name(arn)
     if managed is not None and managed.lower() in FORBIDDEN_MANAGED_POLICIES:
         return f"it attaches {managed}, which no EKS node role may have"
-    extra_policy_arns, ssm_core_allowed, ipv6_cni_allowed = node_allowances(address)
-    if managed in NODE_MANAGED_POLICIES or (managed == SSM_MANAGED_INSTANCE_CORE and ssm_core_allowed):
+    extra_policy_arns, _, ipv6_cni_allowed = node_allowances(address)
+    if managed in NODE_MANAGED_POLICIES or within_by_gate(address):
         return None
     if isinstance(arn, str) and canonical_arn(arn) in extra_policy_arns:
         return None
@@ -53,9 +53,9 @@ def attachment_problem(arn: Any, conf: dict[str, Any], address: str) -> str | No
 class NodeRoleManagedPolicies(EksiamCheck):
     severity_name = "HIGH"
     remediation = (
-        "Attach only arn:<partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy "
-        "and AmazonEC2ContainerRegistryReadOnly (AmazonSSMManagedInstanceCore with [node] "
-        "attach_ssm_managed_instance_core = true); list any other policy the nodes need in [node] additional_policy_arns."
+        "Attach only the documented policies (arn:<partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy, "
+        "AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryPullOnly or ReadOnly) or policies granting no more; "
+        "list any other policy the nodes need in [node] additional_policy_arns."
     )
     doc_url = NODE_DOC
 

@@ -25,7 +25,7 @@ class NodeRoleTrust(EksiamCheck):
     def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
         if role_kind(conf, name) != NODE:
             return None
-        return trust_problems(conf, "ec2.amazonaws.com")
+        return trust_problems(conf, NODE)
 
 
 check = NodeRoleTrust()

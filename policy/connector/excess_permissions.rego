@@ -31,7 +31,7 @@ deny contains finding if {
 	some policy in checked_policies(role)
 	some problem in grants.excess(policy.statements, documented.connector_grants)
 	msg := sprintf("Connector role %s, %s %s (%s), %s.", [role.resource, form(policy), name(policy), policy.resource, problem])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 deny contains finding if {
@@ -39,7 +39,7 @@ deny contains finding if {
 	some policy in checked_policies(role)
 	policy.document == null
 	msg := sprintf("Connector role %s has %s %s (%s) whose document is unknown or unreadable, so what it allows cannot be checked.", [role.resource, form(policy), name(policy), policy.resource])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 # Every inline policy (retained or not: what it says is still reviewed), and the console form

@@ -30,7 +30,7 @@ deny contains finding if {
 	some policy in role.managed_policies
 	not documented.connector_console_policy(policy)
 	msg := sprintf("Connector role %s has managed policy %s attached by %s; the documented role has none besides AmazonEKSConnectorAgentPolicy.", [role.resource, result.policy_label(policy), policy.resource])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 deny contains finding if {

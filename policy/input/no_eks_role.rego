@@ -1,10 +1,12 @@
 # METADATA
 # title: Input holds an EKS role the rules can check
 # description: >-
-#   The gate fails closed: an input in which no role is recognizable as the EKS connector
-#   or node role (by its eksiam:role tag, its resource address, its name or its policies), or
-#   an input of no shape the adapters read, would otherwise pass every rule without any
-#   rule having checked anything. The HCP Terraform policy set, attached to every workspace
+#   The gate fails closed: an input in which no role is recognizable as an EKS role of any
+#   kind (node, Auto Mode node, connector, cluster, Fargate, hybrid, service-linked, pod: by
+#   its eksiam:role tag, its resource address, its use, its name, its permissions or its
+#   trust), or an input of no shape the adapters read, would otherwise pass every rule
+#   without any rule having checked anything. A cluster of Fargate profiles has no node role
+#   to judge and passes. The HCP Terraform policy set, attached to every workspace
 #   of an organization, reports only the unreadable input (hcp.rego).
 # related_resources:
 #   - https://docs.aws.amazon.com/eks/latest/userguide/connector_IAM_role.html
@@ -40,7 +42,7 @@ deny contains finding if {
 
 deny contains finding if {
 	view.kind in kind.kinds
-	count(view.eksiam_roles) == 0
-	msg := sprintf("The %s input holds no role recognizable as the EKS connector or node role (%d other roles), so no rule could check it.", [view.kind, count(view.roles)])
+	count([r | some r in view.roles; r.kind != "other"]) == 0
+	msg := sprintf("The %s input holds no role recognizable as an EKS role (%d other roles), so no rule could check it.", [view.kind, count(view.roles)])
 	finding := result.finding(rego.metadata.chain(), "input", msg)
 }

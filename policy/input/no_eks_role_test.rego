@@ -47,7 +47,7 @@ test_deny_hcp_input_without_eks_role if {
 	# (data.eksiam.hcp) leaves a workspace without EKS roles alone.
 	bucket := t.plan([t.change("aws_s3_bucket", "logs", {"bucket": "acme-logs"})], [])
 	some f in check.deny with input as t.hcp(bucket)
-	contains(f.msg, "The hcp input holds no role recognizable")
+	contains(f.msg, "The hcp input holds no role recognizable as an EKS role")
 }
 
 test_deny_input_of_two_shapes if {

@@ -69,6 +69,17 @@ facts := {
 			"page": "cni-iam-role"
 		}
 	},
+	"eks_access": {
+		"admin_kubernetes_groups": [
+			"system:masters"
+		],
+		"page": "access-policies",
+		"write_access_policies": {
+			"AmazonEKSAdminPolicy": "cluster",
+			"AmazonEKSClusterAdminPolicy": "any",
+			"AmazonEKSEditPolicy": "cluster"
+		}
+	},
 	"managed_policies": {
 		"AmazonEC2ContainerRegistryPullOnly": {
 			"document": {
@@ -359,6 +370,12 @@ facts := {
 		}
 	},
 	"pages": {
+		"access-policies": {
+			"excerpt": "pages/access-policies.md",
+			"read_on": "2026-12-03",
+			"title": "Associate access policies with access entries",
+			"url": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html"
+		},
 		"auto-create-node-role": {
 			"excerpt": "pages/auto-create-node-role.md",
 			"read_on": "2026-12-03",
@@ -516,6 +533,9 @@ facts := {
 					"why": "image pulls from ECR"
 				}
 			],
+			"trust_extra_actions": {
+				"sts:TagSession": "terraform-aws-eks writes it into the Auto Mode node role's trust; it lets the trusted service (EC2, only) tag its sessions and grants no principal anything"
+			},
 			"trust_service": "ec2"
 		},
 		"connector": {
@@ -549,7 +569,8 @@ facts := {
 				"AmazonEKSWorkerNodePolicy",
 				"AmazonEKS_CNI_Policy",
 				"AmazonEC2ContainerRegistryReadOnly",
-				"AmazonEC2ContainerRegistryPullOnly"
+				"AmazonEC2ContainerRegistryPullOnly",
+				"AmazonEKS_CNI_IPv6_Policy"
 			],
 			"name_forms": [
 				"NodeInstanceRole",

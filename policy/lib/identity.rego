@@ -14,12 +14,13 @@
 #      which eksctl's `eksctl-<cluster>-nodegroup-<ng>-NodeInstanceRole-<suffix>` is too), or
 #      the name a page gives the kind (AmazonEKSAutoNodeRole);
 #   6. the content: AmazonEKSWorkerNodeMinimalPolicy without AmazonEKSWorkerNodePolicy makes an
-#      Auto Mode node role, AmazonEKSWorkerNodePolicy a node role; the connector's documented
+#      Auto Mode node role, AmazonEKSWorkerNodePolicy (or policies granting what it grants) a
+#      node role; the connector's documented
 #      policy name, or the control channel granted on EKS cluster ARNs by a role SSM assumes, a
 #      connector role — never the channel actions AmazonSSMManagedInstanceCore grants on "*";
-#   7. the trust, for the kinds that are recognized but not judged: EKS (cluster), EKS Fargate
-#      (fargate), EKS Pod Identity or a cluster's OIDC provider (pod), SSM or IAM Roles Anywhere
-#      with EKS node permissions (hybrid).
+#   7. for the kinds that are recognized but not judged, their AWS-managed policies (cluster,
+#      fargate), then the trust: EKS (cluster), EKS Fargate (fargate), EKS Pod Identity or a
+#      cluster's OIDC provider (pod), SSM or IAM Roles Anywhere with EKS node permissions (hybrid).
 # An input with no judged role at all is reported by EKSIAM-INPUT-001.
 package eksiam.lib.identity
 
@@ -29,6 +30,7 @@ import data.eksiam.lib.config
 import data.eksiam.lib.documented
 import data.eksiam.lib.facts
 import data.eksiam.lib.iam
+import data.eksiam.lib.permissions
 
 # The kinds the rules judge; node_kinds are judged by the node rules, each against its own page.
 kinds := {"connector", "node", "auto-node"}
@@ -70,8 +72,15 @@ identity(role) := {"kind": kind, "by": "tag"} if {
 	not aws_managed_attached(role, "AmazonEKSWorkerNodePolicy")
 } else := {"kind": "node", "by": "content"} if {
 	aws_managed_attached(role, "AmazonEKSWorkerNodePolicy")
+} else := {"kind": "node", "by": "content"} if {
+	# A frozen customer copy grants what AmazonEKSWorkerNodePolicy grants.
+	permissions.covers(role, "AmazonEKSWorkerNodePolicy")
 } else := {"kind": "connector", "by": "content"} if {
 	connector_content(role)
+} else := {"kind": kind, "by": "content"} if {
+	some kind in ["cluster", "fargate"]
+	some name in recognized[kind].policies
+	aws_managed_attached(role, name)
 } else := {"kind": kind, "by": "trust"} if {
 	some kind in ["cluster", "fargate", "pod"]
 	trusted_by(role, recognized[kind].trust_service)

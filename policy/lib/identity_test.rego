@@ -100,3 +100,17 @@ test_deny_ordinary_instance_role_stays_other if {
 	s3 := {"aws_managed": true, "name": "AmazonS3ReadOnlyAccess", "statements": []}
 	identity.identity(content_role([s3], [])) == {"kind": "other", "by": "none"}
 }
+
+test_allow_customer_copy_of_the_worker_node_policy_identifies_a_node_role if {
+	copy := {"aws_managed": false, "name": "frozen-worker", "retained": true, "document": {}, "statements": data.eksiam.lib.iam.statements(data.eksiam.lib.facts.facts.managed_policies.AmazonEKSWorkerNodePolicy.document)}
+	identity.identity(content_role([copy], [])) == {"kind": "node", "by": "content"}
+	part := object.union(copy, {"statements": [object.union(copy.statements[0], {"actions": ["ec2:DescribeInstances"]})]})
+	identity.identity(content_role([part], [])) == {"kind": "other", "by": "none"}
+}
+
+test_allow_fargate_and_cluster_roles_by_their_policies if {
+	fargate := {"aws_managed": true, "name": "AmazonEKSFargatePodExecutionRolePolicy", "statements": []}
+	identity.identity(content_role([fargate], [])) == {"kind": "fargate", "by": "content"}
+	cluster := {"aws_managed": true, "name": "AmazonEKSClusterPolicy", "statements": []}
+	identity.identity(content_role([cluster], [])) == {"kind": "cluster", "by": "content"}
+}

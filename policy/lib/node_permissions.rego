@@ -1,6 +1,6 @@
 # What a node role may be granted: the documented permissions of its kind (the union of its
-# page's documented policies), the opt-ins the configuration or the role declares (Session
-# Manager, the VPC CNI's IPv6 policy), and the extra policies the configuration allowlists.
+# page's documented policies, the VPC CNI's IPv6 policy among them for a node role),
+# AmazonSSMManagedInstanceCore, and the extra policies the configuration or the role allowlists.
 # Shared by EKSIAM-NODE-003 (managed policies) and EKSIAM-NODE-004 (inline policies).
 package eksiam.lib.node_permissions
 
@@ -17,17 +17,13 @@ allowed_statements(role) := [s |
 	some s in permissions.documented_statements(name)
 ]
 
-allowed_policy_names(role) := ({n | some n in documented.kinds[role.kind].documented_policies} | {documented.node_ssm_policy}) | ipv6(role)
-
-ipv6(role) := {documented.ipv6_cni_policy_name} if declared.opted_in(role, "ipv6-cni")
-
-ipv6(role) := set() if not declared.opted_in(role, "ipv6-cni")
+allowed_policy_names(role) := {n | some n in documented.kinds[role.kind].documented_policies} | {documented.node_ssm_policy}
 
 # within(role, policy): the policy grants nothing beyond what the role may be granted.
 within(role, policy) if declared.extra_policy_allowed(role, policy)
 
+# AWS's own documented policy, whatever version of its document the account shows.
 within(role, policy) if {
-	policy.document == null
 	policy.aws_managed
 	some name in allowed_policy_names(role)
 	documented.aws_managed_name(name)

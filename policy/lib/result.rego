@@ -20,6 +20,14 @@ finding(chain, resource, msg) := {
 	][0]
 }
 
+# finding_on(chain, resource, carrier, msg): a finding whose flaw `carrier` carries on
+# `resource` (the attachment or policy resource of a role): the gate makes one finding of
+# every check, of either engine, that saw the same carrier of the same role. A carrier that is
+# not a string is left out, so the finding stands alone rather than merging on a guess.
+finding_on(chain, resource, carrier, msg) := object.union(finding(chain, resource, msg), {"carrier": carrier}) if {
+	is_string(carrier)
+} else := finding(chain, resource, msg)
+
 # policy_label(policy): how a message names a managed policy of the normalized view — its
 # ARN when literal, else its name and where it comes from (`${aws_iam_policy.x.arn}`).
 policy_label(policy) := policy.arn if {

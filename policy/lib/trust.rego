@@ -13,14 +13,14 @@ import data.eksiam.lib.iam
 # problems(role): one sentence fragment per problem, completed by the rule with the role.
 # Judged against the kind's service principal in any partition's form (ec2.amazonaws.com.cn
 # in aws-cn); messages name it as the page writes it.
-problems(role) := {msg | some msg in all_problems(role, documented.service_principal[role.kind], documented.service_principals(role.kind))}
+problems(role) := {msg | some msg in all_problems(role.kind, role, documented.service_principal[role.kind], documented.service_principals(role.kind))}
 
-all_problems(role, service, accepted) := (((unreadable | per_statement) | extra_allows) | missing) if {
+all_problems(kind, role, service, accepted) := (((unreadable | per_statement) | extra_allows) | missing) if {
 	unreadable := {"has a trust policy that is missing or cannot be read as an IAM policy document" | role.trust_document == null}
 	per_statement := {msg |
 		some i, s in role.trust_statements
 		allows(s)
-		some msg in statement_problems(label(i, s), s, service, accepted)
+		some msg in statement_problems(kind, label(i, s), s, service, accepted)
 	}
 	allow_count := count([s | some s in role.trust_statements; allows(s)])
 	extra_allows := {sprintf("has %d Allow statements; the documented trust policy has exactly one", [allow_count]) | allow_count > 1}
@@ -30,7 +30,7 @@ all_problems(role, service, accepted) := (((unreadable | per_statement) | extra_
 	}
 }
 
-statement_problems(where, s, service, accepted) := ((((not_principal | not_action) | everyone) | other_types) | other_services) | other_actions if {
+statement_problems(kind, where, s, service, accepted) := ((((not_principal | not_action) | everyone) | other_types) | other_services) | other_actions if {
 	not_principal := {sprintf("trusts every principal except the listed ones in %s (NotPrincipal)", [where]) | s.not_principal}
 	not_action := {sprintf("allows every action but the listed ones in %s (NotAction)", [where]) | s.not_action}
 	everyone := {sprintf("trusts any principal (\"*\") in %s", [where]) | some p in s.principals; p.type == "*"}
@@ -46,11 +46,19 @@ statement_problems(where, s, service, accepted) := ((((not_principal | not_actio
 	other_actions := {sprintf("allows %q in %s; the documented trust allows only %s", [a, where, documented.assume_action]) |
 		some a in s.actions
 		not exact_action(a, documented.assume_action)
+		not extra_action(kind, a)
 	}
 }
 
 # Anything but an explicit Deny is treated as granting (IAM rejects other effects anyway).
 allows(s) if s.effect != "Deny"
+
+# An action a kind's trust may carry beside sts:AssumeRole, where the facts say why.
+extra_action(kind, a) if {
+	is_string(a)
+	some action, _ in object.get(documented.kinds[kind], "trust_extra_actions", {})
+	lower(a) == lower(action)
+}
 
 exact_action(a, action) if {
 	is_string(a)

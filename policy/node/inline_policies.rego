@@ -33,7 +33,7 @@ deny contains finding if {
 		"Node role %s has inline policy %s declared by %s, which goes beyond the documented permissions of the %s role: %s.",
 		[role.resource, name(policy), policy.resource, role.kind, node_permissions.why_not(role, policy)],
 	)
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 name(policy) := policy.name if is_string(policy.name)

@@ -91,3 +91,16 @@ test_deny_another_partitions_form_of_another_service if {
 	some f in check.deny with input as t.node_synth(cn, t.node_policy_arns)
 	contains(f.msg, "lambda.amazonaws.com.cn")
 }
+
+tag_session_trust := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+
+auto_node(trust) := {"resource": {"aws_iam_role": {"auto": {"name": "AmazonEKSAutoNodeRole", "assume_role_policy": json.marshal(trust)}}}}
+
+test_allow_tag_session_on_the_auto_mode_node_role if {
+	count(check.deny) == 0 with input as auto_node(tag_session_trust)
+}
+
+test_deny_tag_session_on_a_node_role if {
+	some f in check.deny with input as t.node_synth(tag_session_trust, t.node_policy_arns)
+	contains(f.msg, "sts:TagSession")
+}

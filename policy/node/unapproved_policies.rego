@@ -43,5 +43,5 @@ deny contains finding if {
 		"Node role %s has managed policy %s attached by %s, which goes beyond the documented permissions of the %s role and is not allowlisted: %s.",
 		[role.resource, result.policy_label(policy), policy.resource, role.kind, node_permissions.why_not(role, policy)],
 	)
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }

@@ -51,7 +51,8 @@ test_allow_ipv6_policy_when_opted_in if {
 	count(check.deny) == 0 with input as ipv6_policy(ipv6_documented) with data.eksiam.config.node.allow_ipv6_cni as true
 }
 
-test_deny_ipv6_policy_by_default if flagged(ipv6_policy(ipv6_documented), "AmazonEKS_CNI_IPv6_Policy")
+# The node page documents it for IPv6 clusters ("or an IPv6 policy that you create").
+test_allow_ipv6_policy_as_documented_without_opting_in if count(check.deny) == 0 with input as ipv6_policy(ipv6_documented)
 
 test_deny_ipv6_policy_with_more_permissions if {
 	statements := array.concat(ipv6_documented, [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}])

@@ -41,7 +41,7 @@ deny contains finding if {
 	policy.name in documented.privileged_policies
 	not customer_policy(policy)
 	msg := sprintf("The %s role %s has the administrator-level policy %s attached by %s.", [role.kind, role.resource, policy.name, policy.resource])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 deny contains finding if {
@@ -52,7 +52,7 @@ deny contains finding if {
 	s.effect == "Allow"
 	some grant in admin_grants(s)
 	msg := sprintf("The %s role %s has a policy declared by %s that %s.", [role.kind, role.resource, policy.resource, grant])
-	finding := result.finding(rego.metadata.chain(), role.resource, msg)
+	finding := result.finding_on(rego.metadata.chain(), role.resource, policy.resource, msg)
 }
 
 customer_policy(policy) if {

@@ -735,9 +735,12 @@ def test_forbidden_policies_by_any_route(custom_checks):
     assert _verdict(check, "aws_iam_role", "r", role) == "failed"
 
 
-def test_deny_ssm_core_without_the_opt_in(fixture_files):
+def test_allow_ssm_core_without_the_opt_in(fixture_files):
+    # eksctl's and Karpenter's default: within the node role's permissions for CKV_EKSIAM_4;
+    # OPA's EKSIAM-NODE-005 reports it, LOW, where it is not declared.
     result = run_checkov([(fixture_files[("synth", "good")], "synth")], options=CheckovOptions())
-    assert _failed(result) == {("CKV_EKSIAM_4", "aws_iam_role_policy_attachment.node_ssm_managed_instance_core")}
+    assert not {rule for rule, _ in _failed(result)} & {"CKV_EKSIAM_4"}
+    assert result.summary.passed > 0
 
 
 def test_cached_verdict_is_the_same_evaluation_and_is_not_run_again(fixture_files, tmp_path):

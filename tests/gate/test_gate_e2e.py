@@ -4,6 +4,7 @@ checkov, merged report, exit codes, waivers and every report format parsed back.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import os
 import shutil
@@ -85,18 +86,37 @@ def test_every_report_format_is_well_formed(clean_run):
     assert "\x1b[" not in (workdir / "report.text").read_text()
 
 
-def test_administrator_access_fails_in_both_engines(admin_attached, capsys):
+def test_administrator_access_fails_in_both_engines(admin_attached, capsys, tmp_path):
     synth_file, plan_file = admin_attached
-    code, out, err = run_cli(["check", "--input", str(synth_file), str(plan_file), "--format", "json"], capsys)
+    # Verdicts made here, not read from an earlier session's cache.
+    code, out, err = run_cli(["check", "--input", str(synth_file), str(plan_file), "--format", "json", "--no-cache"], capsys)
     report = json.loads(out)
     assert code == 1 and report["passed"] is False
-    by_engine = {(f["engine"], f["rule"]) for f in report["findings"]}
-    assert ("opa", "EKSIAM-NODE-003") in by_engine and ("opa", "EKSIAM-ROLE-003") in by_engine
-    assert ("checkov", "CKV_AWS_274") in by_engine
+    # One flaw, one finding per input: the attachment, every check of both engines that saw it listed.
+    by_file = {f["file"]: f for f in report["findings"]}
+    assert len(report["findings"]) == len(by_file) == 2
+    for finding in by_file.values():
+        assert finding["rule"] == "EKSIAM-ROLE-003" and finding["carrier"] == "aws_iam_role_policy_attachment.node_admin"
+        assert finding["engines"] == ["opa", "checkov"] and finding["severity"] == "CRITICAL"
+        assert {"EKSIAM-ROLE-003", "EKSIAM-NODE-003"} <= set(finding["checks"])
+    assert "CKV_AWS_274" in by_file[str(plan_file)]["checks"]  # checkov judges resolved ARNs in plans
+    assert report["summary"]["findings"]["total"] == 2 and report["summary"]["checkov"]["failed"] == 2
     for finding in report["findings"]:
         assert {"rule", "severity", "engine", "resource", "message", "file"} <= set(finding)
     admin = [f for f in report["findings"] if f["rule"] == "EKSIAM-ROLE-003"]
     assert admin[0]["remediation"] and "node_admin" in json.dumps(report["findings"])
+    # One waiver, of the primary rule on the attachment, waives the flaw whoever saw it.
+    waivers = tmp_path / "waivers.toml"
+    expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    waivers.write_text(
+        f'[[waiver]]\nrule = "EKSIAM-ROLE-003"\nresource = "aws_iam_role_policy_attachment.node_admin"\n'
+        f'reason = "break-glass access approved in CHG-1234"\nexpires = {expires}\n'
+    )
+    code, out, _ = run_cli(
+        ["check", "--input", str(synth_file), str(plan_file), "--format", "json", "--no-cache", "--waivers", str(waivers)], capsys
+    )
+    waived = json.loads(out)
+    assert code == 0 and waived["findings"] == [] and len(waived["waived"]) == 2 and waived["unused_waivers"] == []
 
 
 def test_sarif_points_into_the_synthesized_file(admin_attached, capsys, tmp_path):
@@ -117,9 +137,10 @@ def test_sarif_points_into_the_synthesized_file(admin_attached, capsys, tmp_path
 def test_waivers_accept_list_and_expire(admin_attached, capsys, tmp_path):
     synth_file, _ = admin_attached
     findings = json.loads(run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "json"], capsys)[1])["findings"]
+    within_limit = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
     entries = "".join(
         f'[[waiver]]\nrule = "{f["rule"]}"\nresource = "{f["resource"]}"\n'
-        f'reason = "break-glass access approved in CHG-1234"\nexpires = 2999-12-31\n\n' for f in findings
+        f'reason = "break-glass access approved in CHG-1234"\nexpires = {within_limit}\n\n' for f in findings
     )
     waivers = tmp_path / "waivers.toml"
     waivers.write_text(entries)
@@ -127,7 +148,7 @@ def test_waivers_accept_list_and_expire(admin_attached, capsys, tmp_path):
     report = json.loads(out)
     assert code == 0 and report["findings"] == [] and len(report["waived"]) == len(findings)
 
-    waivers.write_text(entries.replace("2999-12-31", "2020-01-01"))
+    waivers.write_text(entries.replace(within_limit, "2020-01-01"))
     code, out, _ = run_cli(["check", "--input", str(synth_file), "--no-checkov", "--format", "json", "--waivers", str(waivers)], capsys)
     assert code == 1 and json.loads(out)["expired_waivers"]
 
@@ -294,7 +315,12 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     monkeypatch.setenv("EKSIAM_NODE_ADDITIONAL_POLICY_ARNS", "arn:aws:iam::aws:policy/AdministratorAccess")
     code, out, err = run_cli(["check", "--format", "json"], capsys)
     changed = json.loads(out)
-    assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" for f in changed["findings"])
+    # One attachment, one finding: the plan's checks are the synthesized file's, merged.
+    (admin,) = changed["findings"]
+    assert code == 1 and admin["rule"] == "EKSIAM-ROLE-003" and admin["severity"] == "CRITICAL"
+    # (Allowlisted by the key, the policy is no EKSIAM-NODE-003 finding; it stays administrator-level.)
+    assert {"EKSIAM-ROLE-003", "CKV_EKSIAM_6", "CKV_EKSIAM_4", "CKV_AWS_274"} <= set(admin["checks"])
+    assert changed["summary"]["findings"]["total"] == 1
     assert "1 of 2 plans cached" in err and "cached" not in changed["summary"]["opa"]
     assert started_ahead == [1, 1, 1]
     # --no-cache: the verdicts just stored for these very files are not read.

@@ -130,3 +130,46 @@ def test_console_form_of_the_connector_role_passes(aws_env, capsys, tmp_path, mo
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(wider), SetAsDefault=True)
     code, report = verify_json(capsys, tmp_path)
     assert code == 1 and "EKSIAM-CONNECTOR-003" in {f["rule"] for f in report["findings"]}
+
+
+def _trust(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+def _role(iam, name: str, service: str, policies: list[str]) -> None:
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(service))
+    for policy in policies:
+        iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+
+
+EKSCTL_NODE_ROLE = "eksctl-demo-nodegroup-ng-1-NodeInstanceRole-1A2B3C4D5E6F"
+
+
+def test_eksctl_defaults_with_an_ssm_bastion_pass_verify_until_the_node_role_is_admin(aws_env, capsys, tmp_path, monkeypatch):
+    """An account as eksctl makes it (PullOnly, Session Manager on the nodes) with an
+    SSM-managed bastion beside it and no EKS Connector: nothing to configure, nothing wrong."""
+    monkeypatch.chdir(tmp_path)
+    iam = boto3.client("iam")
+    _role(iam, "eksctl-demo-cluster-ServiceRole-ABCDEF123456", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"])
+    _role(iam, EKSCTL_NODE_ROLE, "ec2.amazonaws.com", [
+        "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore",
+    ])
+    _role(iam, "bastion", "ec2.amazonaws.com", ["AmazonSSMManagedInstanceCore"])
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 0, report["findings"]
+    kinds = {r["resource"].rsplit("/", 1)[-1]: r["kind"] for r in report["roles"]}
+    assert kinds[EKSCTL_NODE_ROLE] == "node" and kinds["bastion"] == "other"
+    assert [f["rule"] for f in report["findings"]] == ["EKSIAM-NODE-005"]  # LOW: Session Manager, undeclared
+    snapshot = json.loads((tmp_path / "snapshot.json").read_text())
+    assert "AmazonEKSWorkerNodePolicy" in {p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1] for p in snapshot["Policies"]}
+
+    iam.attach_role_policy(RoleName=EKSCTL_NODE_ROLE, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" and "AdministratorAccess" in f["message"] for f in report["findings"])
+
+    iam.detach_role_policy(RoleName=EKSCTL_NODE_ROLE, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.put_role_policy(RoleName=EKSCTL_NODE_ROLE, PolicyName="everything", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    code, report = verify_json(capsys, tmp_path)
+    assert code == 1 and any(f["rule"] == "EKSIAM-ROLE-003" and '"*"' in f["message"] for f in report["findings"])

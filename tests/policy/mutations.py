@@ -193,6 +193,7 @@ INSECURE: tuple[Mutation, ...] = (
     Mutation("node_boundary_missing", NODE, lambda d: None, ids(R1), config={"node": {"permissions_boundary": BOUNDARY}}),
     Mutation("connector_boundary_swapped", CONNECTOR, set_role(permissions_boundary="arn:aws:iam::123456789012:policy/loose"), ids(R1), config={"connector": {"permissions_boundary": BOUNDARY}}),
     Mutation("node_invalid_path", NODE, set_role(path="eks"), ids(R2), plannable=False),
+    Mutation("node_cluster_admin_access_policy", NODE, add_resource("aws_eks_access_policy_association", "admin", {"cluster_name": "demo", "principal_arn": "${aws_iam_role.ROLE.arn}", "policy_arn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "access_scope": {"type": "cluster"}}), ids("EKSIAM-ROLE-004")),
     Mutation("node_unrecognizable", NODE, retag_and_rename, ids(I1), config={"node": {"role_name": "SomethingElse"}}),
 )
 

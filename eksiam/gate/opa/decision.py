@@ -44,11 +44,13 @@ class OpaOutcome:
 
     @property
     def judged_roles(self) -> tuple[JudgedRole, ...]:
-        """Every EKS role the rules judged, per input, with what identified it."""
+        """Every role OPA recognized, per input, with its kind and what identified it: the EKS
+        roles the rules judged, then the roles judged by none (cluster, fargate, …, other)."""
         return tuple(
             JudgedRole(file=d.document.path, resource=str(resource), kind=str(role.get("kind")), identified_by=str(role.get("identified_by")))
             for d in self.decisions
-            for resource, role in sorted((d.checkov_identity or {}).get("roles", {}).items())
+            for group in ("roles", "others")
+            for resource, role in sorted(((d.checkov_identity or {}).get(group) or {}).items())
             if isinstance(role, dict)
         )
 
@@ -76,6 +78,7 @@ def decision_from_json(data: Any, document: InputDocument) -> DocumentDecision |
             Finding(
                 rule=f["rule"], severity=Severity[f["severity"]], engine=ENGINE_NAME, resource=f["resource"],
                 message=f["message"], remediation=f.get("remediation", ""), file=document.path, title=f.get("title", ""),
+                carrier=f.get("carrier", ""),
             )
             for f in data["findings"]
         )
@@ -116,4 +119,5 @@ def parse_finding(raw: Any, document: InputDocument) -> Finding:
         remediation=str(raw.get("remediation") or ""),
         file=document.path,
         title=str(raw.get("title") or ""),
+        carrier=raw["carrier"] if isinstance(raw.get("carrier"), str) else "",
     )

@@ -1,20 +1,25 @@
 """JUnit XML for GitLab's merge-request test widget (``artifacts:reports:junit``).
 
 One ``<testsuite>`` per engine (``eksiam.opa``, ``eksiam.checkov``), one ``<testcase>`` per
-finding (classname ``<engine>.<rule>``, name = the resource, ``file`` = the input): a
-``<failure>`` when it fails the gate, ``<skipped>`` when it is below the threshold or waived.
+finding (classname ``<engine>.<rule>`` of its primary rule, name = the resource, ``file`` = the
+input; a finding several checks saw is one testcase, in its primary rule's engine's suite, its
+text naming every check): a ``<failure>`` when it fails the gate, ``<skipped>`` when it is
+below the threshold or waived.
 Engines report counts, not every passing rule × resource, so each engine that ran also gets
 one passing testcase standing for the checks that passed (the widget then shows the engine
 even on a clean run); an engine that did not run gets a skipped testcase saying so. Expired
-waivers fail in their own suite, ``eksiam.waivers``.
+waivers fail in their own suite, ``eksiam.waivers``, where unused waivers are listed too
+(skipped, or failed with ``--fail-on-unused-waivers``). Control characters from the inputs are
+shown as their escapes: XML 1.0 cannot carry them.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from eksiam.gate.findings import Finding, Report
-from eksiam.gate.report.summary import ENGINES, ordered, rule_info
+from eksiam.gate.findings import Finding, Report, Waiver
+from eksiam.gate.report.escape import visible
+from eksiam.gate.report.summary import ENGINES, also_seen_by, ordered, rule_info, unused_note, waiver_scope
 
 
 def _finding_text(report: Report, finding: Finding) -> str:
@@ -24,6 +29,8 @@ def _finding_text(report: Report, finding: Finding) -> str:
         f"severity: {finding.severity.name}",
         f"resource: {finding.resource}",
     ]
+    if also_seen_by(finding):
+        lines.append(f"also seen by: {', '.join(also_seen_by(finding))}")
     if finding.file:
         lines.append(f"file: {finding.file}")
     lines.append(f"problem: {finding.message}")
@@ -86,26 +93,37 @@ def render(report: Report) -> str:
             suite.set(key, str(count))
             totals[key] += count
         suite.set("errors", "0")
-    if report.expired_waivers:
+    if report.expired_waivers or report.unused_waivers:
         suite = ET.SubElement(root, "testsuite", name="eksiam.waivers")
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
         for waiver in report.expired_waivers:
-            case = _testcase(suite, "waivers", f"{waiver.rule} on {waiver.resource}")
+            case = _testcase(suite, "waivers", f"{waiver.rule} on {waiver_scope(waiver)}")
             failure = ET.SubElement(case, "failure", type="EXPIRED", message=f"waiver expired on {waiver.expires.isoformat()}")
-            where = f" ({waiver.source})" if waiver.source else ""
             failure.text = (
-                f"The waiver{where} for {waiver.rule} on {waiver.resource} ({waiver.reason}) expired on "
-                f"{waiver.expires.isoformat()} and still matches a finding: fix the finding, or renew the "
-                "waiver with a new date and reason."
+                f"The waiver{_where(waiver)} for {waiver.rule} on {waiver_scope(waiver)} ({waiver.reason}) expired on "
+                f"{waiver.expires.isoformat()}: fix the finding, or renew the waiver with a new date and reason."
             )
-        count = len(report.expired_waivers)
-        suite.set("tests", str(count))
-        suite.set("failures", str(count))
-        suite.set("skipped", "0")
+            counts["failures"] += 1
+        for waiver in report.unused_waivers:
+            case = _testcase(suite, "waivers", f"{waiver.rule} on {waiver_scope(waiver)}")
+            text = f"The waiver{_where(waiver)} for {waiver.rule} on {waiver_scope(waiver)} waived nothing: {unused_note(report, waiver)}."
+            if report.failing_unused:
+                ET.SubElement(case, "failure", type="UNUSED", message="waiver matched no finding").text = text
+                counts["failures"] += 1
+            else:
+                ET.SubElement(case, "skipped", message=text)
+                counts["skipped"] += 1
+        counts["tests"] = len(report.expired_waivers) + len(report.unused_waivers)
+        for key, count in counts.items():
+            suite.set(key, str(count))
+            totals[key] += count
         suite.set("errors", "0")
-        totals["tests"] += count
-        totals["failures"] += count
     for key, count in totals.items():
         root.set(key, str(count))
     root.set("errors", "0")
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return visible(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"
+
+
+def _where(waiver: Waiver) -> str:
+    return f" ({waiver.source})" if waiver.source else ""

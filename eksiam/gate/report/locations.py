@@ -103,6 +103,6 @@ def file_resource_line(file: str | Path, address: str) -> int:
     """:func:`resource_line` of a file on disk; 1 when the file or the resource is not found."""
     try:
         text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, or a name no file can have (NUL, lone surrogate)
         return 1
     return resource_line(text, address) or 1

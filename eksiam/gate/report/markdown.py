@@ -1,23 +1,25 @@
 """Markdown for a merge-request comment: a status headline and a table of findings.
 
 Cells are escaped for GitHub/GitLab tables: ``|`` becomes ``\\|``, line breaks become spaces,
-and values shown as code drop to plain text when they contain a backtick.
+control characters show as their escapes, and values shown as code drop to plain text when
+they contain a backtick. A finding several checks saw names them beside its primary rule.
 """
 
 from __future__ import annotations
 
-from eksiam.gate.findings import Report
-from eksiam.gate.report.summary import engine_line, headline, ordered, rule_info
+from eksiam.gate.findings import Finding, Report
+from eksiam.gate.report.escape import visible
+from eksiam.gate.report.summary import also_seen_by, engine_line, headline, ordered, rule_info, unused_note, waiver_scope
 
 _HEADER = "| Severity | Rule | Resource | Message | Fix |\n|---|---|---|---|---|"
 
 
 def cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+    return visible(" ".join(str(text).split())).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def code(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = visible(" ".join(str(text).split()))
     if "`" in text:
         return cell(text)
     escaped = text.replace("|", "\\|")
@@ -42,7 +44,7 @@ def render(report: Report) -> str:
             info = rule_info(report, finding)
             severity = finding.severity.name if report.fails(finding) else f"{finding.severity.name} (below threshold)"
             lines.append(
-                f"| {severity} | {code(finding.rule)} | {code(finding.resource)} | {cell(finding.message)} "
+                f"| {severity} | {_rules(finding)} | {code(finding.resource)} | {cell(finding.message)} "
                 f"| {_fix(info.remediation, info.help_uri)} |"
             )
         lines.append("")
@@ -52,7 +54,16 @@ def render(report: Report) -> str:
         lines += [f"**Expired waivers ({len(report.expired_waivers)})**: they fail the gate until renewed or the finding is fixed.", ""]
         lines += ["| Rule | Resource | Expired | Reason |", "|---|---|---|---|"]
         for waiver in report.expired_waivers:
-            lines.append(f"| {code(waiver.rule)} | {code(waiver.resource)} | {waiver.expires.isoformat()} | {cell(waiver.reason)} |")
+            lines.append(f"| {code(waiver.rule)} | {code(waiver_scope(waiver))} | {waiver.expires.isoformat()} | {cell(waiver.reason)} |")
+        lines.append("")
+    if report.unused_waivers:
+        fails = ": they fail the gate" if report.failing_unused else ""
+        lines += [f"**Unused waivers ({len(report.unused_waivers)})**{fails}", ""]
+        lines += ["| Rule | Waives | Expires | Why unused |", "|---|---|---|---|"]
+        for waiver in report.unused_waivers:
+            lines.append(
+                f"| {code(waiver.rule)} | {code(waiver_scope(waiver))} | {waiver.expires.isoformat()} | {cell(unused_note(report, waiver))} |"
+            )
         lines.append("")
     if report.waived:
         lines += [f"<details><summary>Waived findings ({len(report.waived)})</summary>", ""]
@@ -65,3 +76,9 @@ def render(report: Report) -> str:
             )
         lines += ["", "</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _rules(finding: Finding) -> str:
+    """The primary rule, and the other checks that saw the flaw."""
+    also = also_seen_by(finding)
+    return f"{code(finding.rule)} (also {', '.join(code(check) for check in also)})" if also else code(finding.rule)

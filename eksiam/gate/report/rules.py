@@ -76,6 +76,7 @@ def rule_from_metadata(data: Any) -> RuleInfo | None:
         remediation=str(custom.get("recommended_action") or "").strip(),
         help_uri=_help_uri(data.get("related_resources")),
         severity=severity,
+        aliases=tuple(str(alias) for alias in custom.get("aliases") or ()),
     )
 
 

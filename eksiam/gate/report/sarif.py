@@ -6,8 +6,11 @@ One run, tool ``eksiam``; its rules are the rules of the findings (metadata from
 GitHub's bands). Each finding is a result located at the line of its resource's block in the
 input file, with the file's path relative to the working directory (the repository root in
 CI). Waived findings stay in the log as results with an accepted suppression, so GitHub shows
-them as dismissed; expired waivers are error notifications of the invocation. A finding
-without a file (a live account) has a logical location only.
+them as dismissed; expired waivers are error notifications of the invocation, unused waivers
+warnings (errors with ``--fail-on-unused-waivers``). A finding without a file (a live account)
+has a logical location only. A finding several checks saw is one result of its primary rule,
+every check named in ``properties.checks``. Every text is escaped of control characters
+(eksiam.gate.report.escape), as SARIF viewers print them.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.gate.findings import Finding, Report, RuleInfo, Severity
+from eksiam.gate.report.escape import visible_strings
 from eksiam.gate.report.locations import file_resource_line
-from eksiam.gate.report.summary import ordered, rule_info
+from eksiam.gate.report.summary import finding_counts, ordered, rule_info, unused_note, waiver_scope
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"
@@ -74,8 +78,11 @@ def _rule(info: RuleInfo, engine: str) -> dict[str, Any]:
 
 
 def _fingerprint(finding: Finding) -> str:
-    key = "\0".join((finding.engine, finding.rule, finding.resource, Path(finding.file).as_posix() if finding.file else ""))
-    return hashlib.sha256(key.encode()).hexdigest()
+    parts = [finding.engine, finding.rule, finding.resource, Path(finding.file).as_posix() if finding.file else ""]
+    if finding.carrier:  # two flaws of one role (two attachments) are two alerts
+        parts.append(finding.carrier)
+    key = "\0".join(parts)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _result(report: Report, finding: Finding, index: int, base: Path | None) -> dict[str, Any]:
@@ -96,7 +103,12 @@ def _result(report: Report, finding: Finding, index: int, base: Path | None) -> 
         "message": {"text": message},
         "locations": [location],
         "partialFingerprints": {"eksiamFinding/v1": _fingerprint(finding)},
-        "properties": {"engine": finding.engine, "severity": finding.severity.name},
+        "properties": {
+            "engine": finding.engine,
+            "severity": finding.severity.name,
+            **({"checks": list(finding.checks), "engines": list(finding.engines)} if finding.checks else {}),
+            **({"carrier": finding.carrier} if finding.carrier else {}),
+        },
     }
 
 
@@ -123,12 +135,22 @@ def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
         {
             "level": "error",
             "message": {
-                "text": f"The waiver for {w.rule} on {w.resource} expired on {w.expires.isoformat()}"
+                "text": f"The waiver for {w.rule} on {waiver_scope(w)} expired on {w.expires.isoformat()}"
                 f"{f' ({w.source})' if w.source else ''}: fix the finding, or renew the waiver with a new date and reason."
             },
             "descriptor": {"id": "EKSIAM-WAIVER-EXPIRED"},
         }
         for w in report.expired_waivers
+    ] + [
+        {
+            "level": "error" if report.failing_unused else "warning",
+            "message": {
+                "text": f"The waiver for {w.rule} on {waiver_scope(w)}{f' ({w.source})' if w.source else ''} waived nothing: "
+                f"{unused_note(report, w)}."
+            },
+            "descriptor": {"id": "EKSIAM-WAIVER-UNUSED"},
+        }
+        for w in report.unused_waivers
     ]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
@@ -149,10 +171,12 @@ def to_document(report: Report, base: Path | None = None) -> dict[str, Any]:
                 "invocations": [invocation],
                 "results": results,
                 "columnKind": "utf16CodeUnits",
+                # The counts every format shows: results without suppressions are the findings.
+                "properties": {"findings": finding_counts(report)},
             }
         ],
     }
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_document(report), indent=2) + "\n"
+    return json.dumps(visible_strings(to_document(report)), indent=2) + "\n"
