@@ -33,7 +33,7 @@ findings[name] := [f | some f in found; reported(name, f)] if {
 
 reported(name, _) if not name in {"input_001", "input_002"}
 
-reported("input_001", _) if view.kind == "unknown"
+reported("input_001", _) if not view.kind in data.eksiam.lib.kind.kinds
 
 reported("input_002", finding) if {
 	some link in view.unresolved_links

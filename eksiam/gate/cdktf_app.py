@@ -84,6 +84,25 @@ class StagedSynth:
     def stack_files(self) -> tuple[Path, ...]:
         return tuple(d / "cdk.tf.json" for d in self.stack_dirs)
 
+    @property
+    def other_terraform_files(self) -> tuple[Path, ...]:
+        """The other files Terraform reads in the stack directories (``*.tf.json``, overrides
+        included), each judged as its own Terraform JSON input, since it is published too.
+        An HCL ``*.tf`` file, which the gate cannot read, is refused rather than published."""
+        files = []
+        for stack_dir in self.stack_dirs:
+            for path in sorted(stack_dir.iterdir()):
+                if path.name == "cdk.tf.json" or not path.is_file():
+                    continue
+                if path.name.endswith(".tf"):
+                    raise UsageError(
+                        f"the app wrote {path.name} into stack {stack_dir.name}: an HCL file Terraform would read with the stack "
+                        "but the gate cannot judge; write Terraform JSON (*.tf.json) or remove it"
+                    )
+                if path.name.endswith(".tf.json"):
+                    files.append(path)
+        return tuple(files)
+
     def published_path(self, stack_file: Path) -> Path:
         """Where ``stack_file`` of the staging directory goes in the output directory."""
         return self.project.output.absolute() / "stacks" / stack_file.parent.name / stack_file.name

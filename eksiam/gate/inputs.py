@@ -1,27 +1,35 @@
 """The documents the gate checks, read from ``--input`` files and recognised by their content.
 
 A file's name says nothing reliable (``plan.json`` may be an HCP policy input, a CI job may
-rename everything ``input.json``), so the kind is decided from the JSON itself. The kind only
-tells the user what the gate took the file for; the Rego adapters in ``policy/lib`` read the
-raw document unchanged.
+rename everything ``input.json``), so the kind is decided from the JSON itself, by one
+definition: ``policy/lib/kind.rego``, which the Rego adapters use too. The gate evaluates it
+on a skeleton of the document (its top two levels, deeper values emptied), which is all it
+reads, so a large plan is not handed to the engine twice. A document of more than one shape
+is refused here and judged by no adapter.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from opa_bindings import OpaEngine
+
 from eksiam.errors import UsageError
-from eksiam.gate import limits
+from eksiam.gate import POLICY_DIR, limits
 from eksiam.gate.jsonfile import read_json
 
 _ACCEPTED = "a cdk.tf.json, terraform plan JSON, HCP policy input or IAM snapshot"
-# Top-level keys only a Terraform JSON configuration (what cdktf synthesizes) carries;
-# cdktf always writes "//" (its metadata) and "terraform" (required providers).
-_SYNTH_KEYS = frozenset({"resource", "terraform", "//"})
+KIND_MODULE = POLICY_DIR / "lib" / "kind.rego"
+_KIND_QUERY = "kind := data.eksiam.lib.kind.kind; shapes := data.eksiam.lib.kind.shapes"
+# kind.rego reads the document's keys, its `plan`'s keys, and the values there: two levels.
+_SKELETON_DEPTH = 2
+_engine_lock = threading.Lock()
 
 
 class InputKind(StrEnum):
@@ -51,7 +59,12 @@ def load_input(path: str | Path, max_bytes: int | None = None) -> InputDocument:
     ``$EKSIAM_MAX_INPUT_MB``), strict UTF-8, bounded nesting, no repeated keys.
     """
     data = _read_json_object(Path(path), max_bytes)
-    kind = detect_kind(data)
+    kind, shapes = classify(data)
+    if len(shapes) > 1:
+        raise UsageError(
+            f"{path} has the shape of more than one input kind ({', '.join(sorted(shapes))}): "
+            "a plan, HCP input, snapshot or Terraform JSON file holds one of them only; pass the document as its tool wrote it"
+        )
     if kind is None:
         keys = ", ".join(sorted(data)[:5]) or "no keys"
         raise UsageError(
@@ -63,30 +76,33 @@ def load_input(path: str | Path, max_bytes: int | None = None) -> InputDocument:
 
 
 def detect_kind(data: Mapping[str, Any]) -> InputKind | None:
-    """The kind of a parsed document, or None when it is none of the four.
-
-    A plan is tested before a synthesized configuration because a plan embeds a
-    ``configuration`` block, never top-level ``resource`` keys, while the reverse is
-    never true; the HCP wrapper is recognised by the plan it carries.
-    """
-    if _is_plan(data):
-        return InputKind.PLAN
-    if isinstance(data.get("plan"), Mapping) and _is_plan(data["plan"]):
-        return InputKind.HCP
-    if isinstance(data.get("RoleDetailList"), list):
-        return InputKind.SNAPSHOT
-    if _SYNTH_KEYS & data.keys():
-        return InputKind.SYNTH
-    return None
+    """The kind of a parsed document, or None when it is none of the four or more than one."""
+    return classify(data)[0]
 
 
-def _is_plan(data: Mapping[str, Any]) -> bool:
-    # `terraform show -json` of a *state* also has both version keys, but no planned values.
-    return (
-        "format_version" in data
-        and "terraform_version" in data
-        and ("planned_values" in data or "resource_changes" in data)
-    )
+def classify(data: Mapping[str, Any]) -> tuple[InputKind | None, frozenset[str]]:
+    """The kind ``policy/lib/kind.rego`` gives ``data`` (None unless exactly one) and every shape it has."""
+    with _engine_lock:
+        results = _kind_engine().eval_query(_KIND_QUERY, skeleton(data, _SKELETON_DEPTH))
+    kind, shapes = results[0]["kind"], frozenset(results[0]["shapes"])
+    return (InputKind(kind) if kind in InputKind._value2member_map_ else None), shapes
+
+
+def skeleton(value: Any, depth: int) -> Any:
+    """``value`` with objects down to ``depth`` levels; deeper objects and every array emptied, types kept."""
+    if isinstance(value, Mapping):
+        return {key: skeleton(item, depth - 1) for key, item in value.items()} if depth > 0 else {}
+    if isinstance(value, list):
+        return []
+    return value
+
+
+@cache
+def _kind_engine() -> OpaEngine:
+    engine = OpaEngine()
+    engine.add_policy(KIND_MODULE.name, KIND_MODULE.read_text(encoding="utf-8"))
+    engine.eval_query("true")
+    return engine
 
 
 def _read_json_object(path: Path, max_bytes: int | None) -> dict[str, Any]:

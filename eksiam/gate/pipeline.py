@@ -241,6 +241,8 @@ def _check_app(
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
         )
         stack_files = staged.stack_files
+        # Every other file Terraform reads in a stack directory is published with it, so judged too.
+        other_files = staged.other_terraform_files
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
             planned = plan_stacks(
                 stack_files, run_dir / "plan", cli_config, request.cache,
@@ -250,10 +252,10 @@ def _check_app(
         cached_plans = sum(cached for _, cached in planned)
         if cached_plans:
             print(f"eksiam: {cached_plans} of {len(planned)} plans cached (the same stack, override, CLI config and terraform)", file=progress.stream)
-        published = {str(f): display_path(staged.published_path(f)) for f in stack_files}
+        published = {str(f): display_path(staged.published_path(f)) for f in (*stack_files, *other_files)}
         # A plan's findings are reported against the file a reviewer can open and fix.
         location_of = {**published, **{str(p): published[str(f)] for p, f in zip(plan_files, stack_files)}}
-        documents = load_inputs([*map(str, stack_files), *map(str, plan_files)], limits.max_input_bytes)
+        documents = load_inputs([*map(str, stack_files), *map(str, other_files), *map(str, plan_files)], limits.max_input_bytes)
         report = _evaluate(documents, config, request, waivers, progress, location_of, limits)
         staged.publish()
     return replace(report, inputs=tuple(dict.fromkeys(location_of.get(path, path) for path in report.inputs)))

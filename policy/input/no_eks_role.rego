@@ -22,6 +22,7 @@ package eksiam.rules.input_001
 
 import rego.v1
 
+import data.eksiam.lib.kind
 import data.eksiam.lib.view
 import data.eksiam.lib.result
 
@@ -31,8 +32,16 @@ deny contains finding if {
 	finding := result.finding(rego.metadata.chain(), "input", msg)
 }
 
+# A document of two shapes at once (a plan holding a clean `plan` beside its own changes) is
+# judged neither way: judging one part would pass what the other holds.
 deny contains finding if {
-	view.kind != "unknown"
+	view.kind == "ambiguous"
+	msg := sprintf("The input has the shape of more than one kind of input (%s), so no part of it is judged.", [concat(", ", sort(kind.shapes))])
+	finding := result.finding(rego.metadata.chain(), "input", msg)
+}
+
+deny contains finding if {
+	view.kind in kind.kinds
 	count([r | some r in view.roles; r.kind != "other"]) == 0
 	msg := sprintf("The %s input holds no role recognizable as an EKS role (%d other roles), so no rule could check it.", [view.kind, count(view.roles)])
 	finding := result.finding(rego.metadata.chain(), "input", msg)

@@ -49,3 +49,14 @@ test_deny_hcp_input_without_eks_role if {
 	some f in check.deny with input as t.hcp(bucket)
 	contains(f.msg, "The hcp input holds no role recognizable as an EKS role")
 }
+
+test_deny_input_of_two_shapes if {
+	inp := object.union(t.node_plan, {"plan": t.connector_plan})
+	[f] := [f | some f in check.deny with input as inp]
+	contains(f.msg, "more than one kind of input (hcp, plan)")
+}
+
+test_allow_array_resource_without_terraform_block if {
+	inp := {"resource": [{"aws_iam_role": t.node_documented.resource.aws_iam_role}, {"aws_iam_role_policy_attachment": t.node_documented.resource.aws_iam_role_policy_attachment}]}
+	count(check.deny) == 0 with input as inp
+}

@@ -43,3 +43,18 @@ test_deny_unresolved_in_plan if {
 	some f in check.deny with input as plan
 	f.resource == "aws_iam_role_policy_attachment.hidden"
 }
+
+# An expression that is not exactly one reference may name any role.
+test_deny_role_given_by_a_conditional if {
+	inp := t.with_resource(t.node_documented, "aws_iam_role_policy_attachment", "maybe", {
+		"role": "${length(aws_iam_role.node_role.name) > 0 ? aws_iam_role.node_role.name : var.other}",
+		"policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+	})
+	some f in check.deny with input as inp
+	f.resource == "aws_iam_role_policy_attachment.maybe"
+}
+
+test_allow_role_given_by_one_reference_with_spaces if {
+	inp := t.with_resource(t.node_documented, "aws_iam_role_policy_attachment", "node_policy_0", {"role": "${ aws_iam_role.node_role.name }"})
+	count(check.deny) == 0 with input as inp
+}

@@ -6,6 +6,7 @@ package eksiam.lib.plan
 
 import rego.v1
 
+import data.eksiam.lib.expression
 import data.eksiam.lib.terraform
 
 # The plan document: the input itself, or HCP Terraform's {"plan": …, "run": …}.
@@ -18,14 +19,25 @@ resources := changed if count(object.get(document, "resource_changes", [])) > 0
 resources := planned if count(object.get(document, "resource_changes", [])) == 0
 
 # Rows from resource_changes, skipping what the plan deletes; plus data sources already
-# read at plan time (prior_state), so a `data.aws_iam_role` lookup resolves to a name.
+# read at plan time (prior_state), so a `data.aws_iam_role` lookup resolves to a name. A
+# refreshed plan's `after` is the role's state after apply, so whatever was attached out of
+# band is in it; a resource the plan shows only as drift (resource_drift) is read from there.
 changed := array.concat(
-	[plan_row(rc.address, rc.mode, rc.type, rc.name, object.get(rc.change, "after", {})) |
-		some rc in document.resource_changes
-		not deleted(rc)
-	],
-	data_sources,
+	array.concat(
+		[plan_row(rc.address, rc.mode, rc.type, rc.name, object.get(rc.change, "after", {})) |
+			some rc in document.resource_changes
+			not deleted(rc)
+		],
+		[plan_row(rc.address, rc.mode, rc.type, rc.name, object.get(rc.change, "after", {})) |
+			some rc in object.get(document, "resource_drift", [])
+			not rc.address in change_addresses
+			not deleted(rc)
+		],
+	),
+	[r | some r in data_sources; not r.address in change_addresses],
 )
+
+change_addresses := {rc.address | some rc in document.resource_changes}
 
 deleted(rc) if rc.change.actions == ["delete"]
 
@@ -41,11 +53,35 @@ data_sources := [plan_row(r.address, r.mode, r.type, r.name, object.get(r, "valu
 	r.mode == "data"
 ]
 
+# A plan's rows are instances Terraform has already counted: `instances` is always "some".
 plan_row(address, mode, type, name, after) := object.union(
-	terraform.row(mode, type, name, values, references(address), configured(address, values)),
-	{"address": address, "provisioned": count(object.get(configuration, [terraform.static_address(address), "provisioners"], [])) > 0},
+	terraform.row(mode, type, name, values, references(address, values), configured(address, values)),
+	{
+		"address": address,
+		"provisioned": count(object.get(configuration, [terraform.static_address(address), "provisioners"], [])) > 0,
+		"instances": "some",
+		"unknown": unknown_attributes(address, values),
+	},
 ) if {
 	values := object_or_empty(after)
+}
+
+# Link attributes unknown until apply whose configured expression is not one reference.
+unknown_attributes(address, values) := {attr |
+	some attr in terraform.link_attributes
+	object.get(values, attr, null) == null
+	expr := object.get(expressions_of(address), attr, null)
+	is_object(expr)
+	not expression_reference(expr)
+	not literal_expression(expr)
+}
+
+# A literal that the plan still shows as unknown (e.g. a list holding a reference) is read
+# through its elements; a constant without a template is what Terraform applies.
+literal_expression(expr) if {
+	"constant_value" in object.keys(expr)
+	not expression.unknown(expr.constant_value)
+	not expression.templated_in(expr.constant_value)
 }
 
 object_or_empty(x) := x if is_object(x)
@@ -76,16 +112,31 @@ module_step(i, step) if {
 }
 
 # configuration: static address (no instance keys) -> its configuration block (expressions,
-# provisioners), across module calls.
+# provisioners), across module calls. Only the module tree is read (module_calls.<name>.module
+# at every depth): a "resources" key inside an output's or a variable's value is user data.
 configuration := {address: r |
 	walk(object.get(document, ["configuration", "root_module"], {}), [path, items])
-	count(path) > 0
-	path[count(path) - 1] == "resources"
+	config_resources_path(path)
 	is_array(items)
 	prefix := module_prefix(array.slice(path, 0, count(path) - 1))
 	some r in items
+	is_object(r)
 	address := concat("", [prefix, r.address])
 }
+
+config_resources_path(path) if {
+	count(path) % 3 == 1
+	path[count(path) - 1] == "resources"
+	every i, step in array.slice(path, 0, count(path) - 1) {
+		config_step(i % 3, step)
+	}
+}
+
+config_step(0, "module_calls")
+
+config_step(1, step) if is_string(step)
+
+config_step(2, "module")
 
 # ["module_calls", "m", "module", "module_calls", "n", "module"] -> "module.m.module.n."
 module_prefix(path) := concat("", [sprintf("module.%s.", [path[i + 1]]) |
@@ -93,15 +144,17 @@ module_prefix(path) := concat("", [sprintf("module.%s.", [path[i + 1]]) |
 	step == "module_calls"
 ])
 
-# references(address): for each link attribute, the resource addresses its expression
-# refers to, made absolute with the module path of the resource that holds it; under
-# terraform.any_attribute, every address any of its expressions (nested blocks included) names.
-references(address) := object.union(
+# references(address, values): for each link attribute unknown in the plan, the resource
+# address its expression refers to when it is exactly one reference, made absolute with the
+# module path of the resource that holds it; under terraform.any_attribute, every address any
+# of its expressions (nested blocks included) names.
+references(address, values) := object.union(
 	{attr: refs |
 		some attr in terraform.link_attributes
 		refs := [ref |
-			some raw in object.get(expressions_of(address), [attr, "references"], [])
-			ref := concat("", [module_of(terraform.static_address(address)), resource_part(raw)])
+			object.get(values, attr, null) == null
+			some raw in expression_references(object.get(expressions_of(address), attr, {}))
+			ref := concat("", [module_of(terraform.static_address(address)), raw])
 		]
 	},
 	{terraform.any_attribute: {ref |
@@ -114,6 +167,39 @@ references(address) := object.union(
 		ref := concat("", [module_of(terraform.static_address(address)), resource_part(raw)])
 	}},
 )
+
+# expression_references(expr): the one resource a configured expression refers to, or none.
+# A configuration written in Terraform JSON keeps its template text (`constant_value`), read
+# as lib/expression.rego reads a Terraform JSON file; one written in HCL keeps only the
+# traversals it names, so one traversal (and its prefixes) is taken as that reference.
+expression_references(expr) := [resource_part(r) | some r in expression.references(expr.constant_value)] if {
+	is_object(expr)
+	expression.templated_in(object.get(expr, "constant_value", null))
+}
+
+expression_references(expr) := [resource_part(longest)] if {
+	is_object(expr)
+	not expression.templated_in(object.get(expr, "constant_value", null))
+	raws := [r | some r in object.get(expr, "references", []); is_string(r)]
+	count(raws) > 0
+	longest := [r | some r in raws; every other in raws {
+		traversal_prefix(other, r)
+	}][0]
+}
+
+expression_references(expr) := [] if {
+	is_object(expr)
+	not expression.templated_in(object.get(expr, "constant_value", null))
+	count(object.get(expr, "references", [])) == 0
+}
+
+traversal_prefix(prefix, r) if prefix == r
+
+traversal_prefix(prefix, r) if startswith(r, concat("", [prefix, "."]))
+
+traversal_prefix(prefix, r) if startswith(r, concat("", [prefix, "["]))
+
+expression_reference(expr) if count(expression_references(expr)) > 0
 
 expressions_of(address) := object.get(configuration, [terraform.static_address(address), "expressions"], {})
 

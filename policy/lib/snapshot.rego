@@ -33,6 +33,7 @@ inline(p, r) := {
 	"statements": iam.statements(doc),
 	"resource": object.get(r, "Arn", object.get(r, "RoleName", "")),
 	"retained": true,
+	"uncertain": null,
 } if {
 	doc := iam.document_or_null(object.get(p, "PolicyDocument", null))
 }
@@ -49,6 +50,8 @@ managed(m, r) := {
 	"policy_resource": null,
 	"resource": object.get(r, "Arn", object.get(r, "RoleName", "")),
 	"retained": true,
+	"unknown": false,
+	"uncertain": null,
 } if {
 	arn := object.get(m, "PolicyArn", null)
 	identity := arn_identity(arn, m)

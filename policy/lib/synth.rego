@@ -5,6 +5,7 @@ package eksiam.lib.synth
 
 import rego.v1
 
+import data.eksiam.lib.expression
 import data.eksiam.lib.terraform
 
 # Terraform's JSON syntax lets every level be an object or an array of objects: the
@@ -19,11 +20,23 @@ resources := [row |
 	some name, block in named
 	name != "//"
 	some values in objects_of(block)
+	instances := expression.instances(values)
+	instances != "none" # count = 0, for_each = [] / {}: Terraform creates nothing
 	row := object.union(
 		terraform.row(mode, type, name, values, references(values), object.keys(values)),
-		{"provisioned": "provisioner" in object.keys(values)},
+		{
+			"provisioned": "provisioner" in object.keys(values),
+			"instances": instances,
+			"unknown": unknown_attributes(values),
+		},
 	)
 ]
+
+# The link attributes whose value is neither a literal, one reference nor a known ARN form.
+unknown_attributes(values) := {attr |
+	some attr in terraform.link_attributes
+	expression.unknown(object.get(values, attr, null))
+}
 
 objects_of(x) := [x] if is_object(x)
 
@@ -58,27 +71,14 @@ readable_level(x) if {
 	}
 }
 
-# references(values): for each link attribute, the addresses its interpolations name; under
-# terraform.any_attribute, every address the resource's values name anywhere.
+# references(values): for each link attribute, the address it refers to when it is exactly
+# one reference (lib/expression.rego); under terraform.any_attribute, every address the
+# resource's values name anywhere (what it depends on, for use and for opaque changes).
 references(values) := object.union(
-	{attr: refs |
-		some attr in terraform.link_attributes
-		value := object.get(values, attr, null)
-		refs := [ref | some s in strings_in(value); some ref in terraform.interpolated_addresses(s)]
-	},
+	{attr: expression.references(object.get(values, attr, null)) | some attr in terraform.link_attributes},
 	{terraform.any_attribute: {ref |
 		walk(values, [_, value])
 		is_string(value)
 		some ref in terraform.interpolated_addresses(value)
 	}},
 )
-
-strings_in(value) := [value] if is_string(value)
-
-strings_in(value) := [s | some s in value; is_string(s)] if is_array(value)
-
-strings_in(value) := [] if {
-	not is_string(value)
-	not is_array(value)
-}
-

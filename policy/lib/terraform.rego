@@ -7,7 +7,9 @@ package eksiam.lib.terraform
 
 import rego.v1
 
+import data.eksiam.lib.expression
 import data.eksiam.lib.iam
+import data.eksiam.lib.managed
 
 # The attributes through which a resource names a role or a policy.
 link_attributes := {"role", "roles", "role_name", "policy_arn", "policy_arns", "managed_policy_arns", "permissions_boundary"}
@@ -50,9 +52,20 @@ resources := data.eksiam.lib.plan.resources if data.eksiam.lib.view.kind in {"pl
 
 role_rows := [r | some r in resources; r.mode == "managed"; r.type == "aws_iam_role"]
 
-policy_rows := {static_address(r.address): r | some r in resources; r.mode == "managed"; r.type == "aws_iam_policy"}
+# Rows by static address. Each holds a list: instances of one resource (count, for_each,
+# module instances) share a static address, so no table is keyed by what can repeat.
+policy_rows := {a: [r | some r in resources; r.mode == "managed"; r.type == "aws_iam_policy"; static_address(r.address) == a] |
+	some row in resources
+	row.mode == "managed"
+	row.type == "aws_iam_policy"
+	a := static_address(row.address)
+}
 
-data_rows := {static_address(r.address): r | some r in resources; r.mode == "data"}
+data_rows := {a: [r | some r in resources; r.mode == "data"; static_address(r.address) == a] |
+	some row in resources
+	row.mode == "data"
+	a := static_address(row.address)
+}
 
 link_rows := [r | some r in resources; r.mode == "managed"; link_types[r.type]]
 
@@ -67,7 +80,7 @@ links_to(row, attr, role) if {
 links_to(row, attr, role) if {
 	some ref in object.get(row.refs, attr, [])
 	startswith(ref, "data.aws_iam_role.")
-	lookup := data_rows[ref]
+	some lookup in object.get(data_rows, ref, [])
 	some name in [object.get(lookup.values, "name", null), object.get(lookup.values, "role_name", null)]
 	is_string(name)
 	name == role.values.name
@@ -94,8 +107,14 @@ linked(role) := [r | some r in link_rows; links_to(r, link_types[r.type], role)]
 # changes, so EKSIAM-INPUT-002 reports it rather than passing it.
 unresolved_links := [r |
 	some r in link_rows
-	not resolves(r)
+	unresolved(r)
 ]
+
+unresolved(r) if not resolves(r)
+
+# A role given by an expression that is not one reference may name any role, whatever else
+# the attribute lists.
+unresolved(r) if link_types[r.type] in object.get(r, "unknown", set())
 
 resolves(r) if {
 	some role in role_rows
@@ -117,7 +136,7 @@ role_view(role) := {
 	"trust_statements": iam.statements(trust),
 	"permissions_boundary": string_or_null(object.get(role.values, "permissions_boundary", null)),
 	"inline_policies": inline_policies(role),
-	"managed_policies": managed_policies(role),
+	"managed_policies": managed.managed_policies(role),
 	"used_as_node": used_as_node(role),
 } if {
 	trust := iam.document_or_null(object.get(role.values, "assume_role_policy", null))
@@ -156,12 +175,12 @@ declared_inline(role) := array.concat(
 # literal); an empty block is not a policy. Whatever a plan says the role will hold counts,
 # configured or not.
 role_inline_blocks(role) := array.concat(
-	[inline(object.get(b, "name", null), object.get(b, "policy", null), role.address) |
+	[inline(object.get(b, "name", null), object.get(b, "policy", null), role) |
 		some b in iam.as_list(object.get(role.values, "inline_policy", []))
 		is_object(b)
 		not empty_block(b)
 	],
-	[inline(object.get(b.content, "name", null), object.get(b.content, "policy", null), role.address) |
+	[inline(object.get(b.content, "name", null), object.get(b.content, "policy", null), role) |
 		some d in iam.as_list(object.get(role.values, "dynamic", []))
 		is_object(d)
 		some block in iam.as_list(object.get(d, "inline_policy", []))
@@ -176,14 +195,14 @@ empty_block(b) if {
 	not b.policy
 }
 
-role_policy_resources(role) := [inline(object.get(r.values, "name", null), object.get(r.values, "policy", null), r.address) |
+role_policy_resources(role) := [inline(object.get(r.values, "name", null), object.get(r.values, "policy", null), r) |
 	some r in linked(role)
 	r.type == "aws_iam_role_policy"
 ]
 
 # Names an aws_iam_role_policies_exclusive keeps although nothing in the input defines them:
 # inline policies that exist outside this input, content unknown.
-exclusive_only_names(role) := [{"name": n, "document": null, "statements": [], "resource": r.address} |
+exclusive_only_names(role) := [{"name": n, "document": null, "statements": [], "resource": r.address, "uncertain": uncertain(r)} |
 	some r in linked(role)
 	r.type == "aws_iam_role_policies_exclusive"
 	some n in iam.as_list(object.get(r.values, "policy_names", []))
@@ -192,13 +211,24 @@ exclusive_only_names(role) := [{"name": n, "document": null, "statements": [], "
 
 defined_inline_names(role) := {p.name | some p in array.concat(role_inline_blocks(role), role_policy_resources(role))}
 
-inline(name, policy, resource) := {
+# inline(name, policy, holder): one inline policy, declared by the row `holder`. When the row
+# may not exist (count / for_each not literal), its document counts as unknown, as for a
+# managed policy (lib/managed.rego): never documented, always judged.
+inline(name, policy, holder) := {
 	"name": string_or_null(name),
 	"document": doc,
 	"statements": iam.statements(doc),
-	"resource": resource,
+	"resource": holder.address,
+	"uncertain": uncertain(holder),
 } if {
+	uncertain(holder) == null
 	doc := iam.document_or_null(policy)
+} else := {
+	"name": string_or_null(name),
+	"document": null,
+	"statements": [],
+	"resource": holder.address,
+	"uncertain": uncertain(holder),
 }
 
 # Authoritative lists of inline policy names: Terraform removes every inline policy of the
@@ -218,106 +248,10 @@ retained_inline(role, policy) := false if {
 	not policy.name in names
 } else := true
 
-# --- managed policies --------------------------------------------------------------
+# uncertain(row): why the gate cannot show that what `row` declares will exist, or null.
+uncertain(row) := expression.instances_reason if object.get(row, "instances", "some") == "unknown"
 
-managed_policies(role) := [object.union(m, {"retained": retained_managed(role, m)}) | some m in declared_managed(role)]
-
-declared_managed(role) := array.concat(
-	array.concat(
-		[managed(arn, role, "managed_policy_arns", role.address) |
-			"managed_policy_arns" in role.configured
-			some arn in iam.as_list(object.get(role.values, "managed_policy_arns", []))
-		],
-		[managed(object.get(r.values, "policy_arn", null), r, "policy_arn", r.address) |
-			some r in linked(role)
-			r.type in {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"}
-		],
-	),
-	[managed(arn, r, "policy_arns", r.address) |
-		some r in linked(role)
-		r.type == "aws_iam_role_policy_attachments_exclusive"
-		some arn in iam.as_list(object.get(r.values, "policy_arns", []))
-	],
-)
-
-# Authoritative lists of managed policy ARNs: managed_policy_arns on the role, and
-# aws_iam_role_policy_attachments_exclusive; Terraform detaches whatever they omit.
-managed_exclusive_lists(role) := array.concat(
-	[iam.as_list(object.get(role.values, "managed_policy_arns", [])) | "managed_policy_arns" in role.configured],
-	[iam.as_list(object.get(r.values, "policy_arns", [])) |
-		some r in linked(role)
-		r.type == "aws_iam_role_policy_attachments_exclusive"
-	],
-)
-
-retained_managed(role, m) := false if {
-	some arns in managed_exclusive_lists(role)
-	not listed(m, arns)
-} else := true
-
-listed(m, arns) if {
-	some arn in arns
-	arn == m.arn
-}
-
-listed(m, arns) if {
-	some arn in arns
-	is_string(m.arn)
-	iam.arn_equal(arn, m.arn)
-}
-
-# managed(arn, holder, attr, resource): one attached policy. `arn` is a literal ARN, or a
-# reference to an aws_iam_policy of this input (then its name and document are known), or
-# a data.aws_iam_policy lookup, or something that cannot be resolved (name unknown).
-managed(arn, holder, attr, resource) := object.union(
-	{"arn": string_or_null(arn), "resource": resource, "document": null, "statements": [], "policy_resource": null},
-	identity,
-) if {
-	identity := policy_identity(arn, holder, attr)
-}
-
-policy_identity(arn, holder, attr) := {"name": p.path_name, "account": p.account, "aws_managed": p.aws_managed} if {
-	is_string(arn)
-	not contains(iam.canonical_arn(arn), "${") # a partition lookup is the only interpolation
-	p := iam.parse_policy_arn(arn)
-} else := customer if {
-	some ref in policy_refs(arn, holder, attr)
-	policy := policy_rows[ref]
-	name := object.get(policy.values, "name", object.get(policy.values, "name_prefix", null))
-	doc := iam.document_or_null(object.get(policy.values, "policy", null))
-	customer := {
-		"name": string_or_null(name),
-		"account": "self",
-		"aws_managed": false,
-		"document": doc,
-		"statements": iam.statements(doc),
-		"policy_resource": policy.address,
-	}
-} else := looked_up if {
-	some ref in policy_refs(arn, holder, attr)
-	lookup := data_rows[ref]
-	looked_up := data_policy_identity(lookup.values)
-} else := {"name": null, "account": null, "aws_managed": false}
-
-data_policy_identity(values) := {"name": p.path_name, "account": p.account, "aws_managed": p.aws_managed} if {
-	p := iam.parse_policy_arn(values.arn)
-} else := {"name": string_or_null(object.get(values, "name", null)), "account": null, "aws_managed": false}
-
-# References of one ARN: from its own interpolation when it has one, else from the attribute.
-policy_refs(arn, _, _) := interpolated_addresses(arn) if {
-	is_string(arn)
-	contains(arn, "${")
-}
-
-policy_refs(arn, holder, attr) := object.get(holder.refs, attr, []) if not is_string(arn)
-
-# `${aws_iam_role.node_role.name}` -> "aws_iam_role.node_role"; works inside larger
-# expressions (`${element(aws_iam_role.x.*.name, 0)}`) and for data sources.
-interpolated_addresses(s) := [] if not contains(s, "${")
-
-interpolated_addresses(s) := [m[0] |
-	some m in regex.find_all_string_submatch_n(`(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+`, s, -1)
-] if contains(s, "${")
+uncertain(row) := null if object.get(row, "instances", "some") != "unknown"
 
 # --- use: what makes a role an EKS node role, whoever made it ------------------------
 
@@ -386,29 +320,11 @@ uses(user, role) if {
 	name_of_role_reference(value) == role.values.name
 }
 
-# --- changes no IAM rule can read ----------------------------------------------------
+# `${aws_iam_role.node_role.name}` -> "aws_iam_role.node_role": every resource address an
+# expression names anywhere (`${element(aws_iam_role.x.*.name, 0)}`, data sources too), for
+# what a resource depends on; never for what a value is.
+interpolated_addresses(s) := [] if not contains(s, "${")
 
-# Resources that can change a role's permissions outside Terraform's IAM resources: a
-# provisioner (a command run at apply), or a CloudFormation stack (a template of its own),
-# that refers to the role or names it.
-opaque_changes := [{"resource": r.address, "role": role.address} |
-	some r in resources
-	r.mode == "managed"
-	opaque(r)
-	some role in role_rows
-	touches(r, role)
-]
-
-opaque(r) if r.provisioned
-
-opaque(r) if r.type in {"aws_cloudformation_stack", "aws_cloudformation_stack_set", "aws_cloudformation_stack_instances"}
-
-touches(r, role) if static_address(role.address) in object.get(r.refs, any_attribute, [])
-
-touches(r, role) if {
-	name := role.values.name
-	is_string(name)
-	walk(r.values, [_, value])
-	is_string(value)
-	contains(value, name)
-}
+interpolated_addresses(s) := [m[0] |
+	some m in regex.find_all_string_submatch_n(`(?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+`, s, -1)
+] if contains(s, "${")

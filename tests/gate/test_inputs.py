@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 
+from opa_bindings import OpaEngine
+
 from eksiam.errors import UsageError
+from eksiam.gate import POLICY_DIR
 from eksiam.gate.inputs import InputDocument, InputKind, detect_kind, load_input, load_inputs
 
 PLAN = {
@@ -134,3 +139,76 @@ def test_input_document_is_frozen(tmp_path):
     document = load_input(write(tmp_path, "x.json", json.dumps(SNAPSHOT)))
     with pytest.raises(dataclasses.FrozenInstanceError):
         document.kind = InputKind.PLAN
+
+
+@pytest.mark.parametrize(
+    "crafted, shapes",
+    [
+        ({**PLAN, "plan": PLAN}, "hcp, plan"),  # a clean inner plan beside a plan of its own
+        ({**SNAPSHOT, "resource": SYNTH["resource"]}, "snapshot, synth"),
+        ({**HCP, "resource": SYNTH["resource"]}, "hcp, synth"),
+    ],
+)
+def test_input_of_two_shapes_is_refused_with_one_line(tmp_path, crafted, shapes):
+    path = write(tmp_path, "crafted.json", json.dumps(crafted))
+    with pytest.raises(UsageError) as refused:
+        load_input(path)
+    message = str(refused.value)
+    assert f"more than one input kind ({shapes})" in message and str(path) in message and "\n" not in message
+    assert detect_kind(crafted) is None
+
+
+def test_terraform_json_with_a_resource_array_and_no_terraform_block_is_synth(tmp_path):
+    body = {"resource": [{"aws_iam_role": {"node_role": {"name": "NodeInstanceRole"}}}, {"aws_iam_role_policy_attachment": {}}]}
+    assert load_input(write(tmp_path, "main.tf.json", json.dumps(body))).kind is InputKind.SYNTH
+
+
+def test_python_and_rego_share_the_classification():
+    """The gate's kind is what data.eksiam.lib.view.kind says for the whole document (not only
+    the skeleton the gate evaluates): the same Rego, on every shape and on crafted mixtures."""
+    policy_engine = OpaEngine()
+    for module in sorted(POLICY_DIR.rglob("*.rego")):
+        policy_engine.add_policy(str(module.relative_to(POLICY_DIR)), module.read_text(encoding="utf-8"))
+    documents = [PLAN, SYNTH, HCP, SNAPSHOT, {**PLAN, "plan": PLAN}, {"resource": [SYNTH["resource"]]}, {"format_version": "1", "values": {}}]
+    for document in documents:
+        rego_kind = policy_engine.eval_query("k := data.eksiam.lib.view.kind", document)[0]["k"]
+        python_kind = detect_kind(document)
+        assert (python_kind.value if python_kind else None) == (rego_kind if rego_kind in {k.value for k in InputKind} else None), document
+
+
+# An app that writes the node stack and, beside it, one more file Terraform reads with it.
+STRAY_APP = """
+import os, shutil, sys
+from pathlib import Path
+stack = Path(os.environ["CDKTF_OUTDIR"]) / "stacks" / "eksiam-node"
+stack.mkdir(parents=True)
+shutil.copy(sys.argv[1], stack / "cdk.tf.json")
+Path(stack / sys.argv[2]).write_text(sys.argv[3])
+"""
+BREAK_GLASS = json.dumps({"resource": {"aws_iam_role_policy_attachment": {"break_glass": {
+    "role": "NodeInstanceRole", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+}}}})
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("stray, content, code", [("zz_break_glass.tf.json", BREAK_GLASS, 1), ("break_glass.tf", 'resource "x" "y" {}', 2)])
+def test_app_mode_judges_every_terraform_file_of_a_stack(synth_dir, tmp_path, monkeypatch, capsys, stray, content, code):
+    """A file the app writes beside cdk.tf.json is judged (Terraform reads it in the published
+    stack directory), and an HCL file the gate cannot read is refused, never published unjudged."""
+    from eksiam.cli import main
+
+    app = tmp_path / "app.py"
+    app.write_text(STRAY_APP)
+    command = " ".join([sys.executable, str(app), str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json"), stray, shlex.quote(content)])
+    (tmp_path / "cdktf.json").write_text(json.dumps({"language": "python", "app": command, "output": "cdktf.out"}))
+    monkeypatch.chdir(tmp_path)
+    result = main(["check", "--no-checkov", "--no-cache", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert result == code, err
+    published = tmp_path / "cdktf.out" / "stacks" / "eksiam-node" / stray
+    if code == 1:
+        findings = [f for f in json.loads(out)["findings"] if f.get("file", "").endswith(stray)]
+        assert findings and published.is_file()
+    else:
+        error = [line for line in err.splitlines() if line.startswith("eksiam: error:")]
+        assert len(error) == 1 and stray in error[0] and "Traceback" not in err and not published.exists()

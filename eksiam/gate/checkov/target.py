@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.errors import UsageError
+from eksiam.gate.inputs import InputKind, detect_kind
 from eksiam.gate.terraform import without_imports
 
 SCOPES = ("eks", "iam", "all")
@@ -69,7 +70,7 @@ def write_target(source: Path, text: str, plan_framework: bool, scope: Scope, sc
     if not isinstance(data, dict):
         raise UsageError(f"{source} is not a JSON object: pass a cdk.tf.json or the output of `terraform show -json`")
     if plan_framework:
-        if isinstance(data.get("plan"), dict) and "format_version" not in data:
+        if detect_kind(data) is InputKind.HCP:  # the gate's one classification (policy/lib/kind.rego)
             data = data["plan"]
         shaped = _plan(data, scope)
         target = scratch / "plan.json"
