@@ -264,6 +264,12 @@ def role_kind(conf: dict[str, Any], address: str) -> str | None:
     return kind_from_role_name(value(conf, "name"))
 
 
+def identified_kind(address: str) -> str | None:
+    """The kind OPA identified the role at ``address`` as (``auto-node`` stays itself)."""
+    kind = ((shared_identity() or {}).get("roles") or {}).get(address, {}).get("kind")
+    return kind if isinstance(kind, str) and kind in FACTS["role_kinds"] else None
+
+
 def _judged_as(kind: Any) -> Any:
     """An Auto Mode node role is judged by the node checks (its own documented policies included)."""
     return NODE if kind in NODE_KINDS else kind
@@ -489,6 +495,7 @@ def trust_problems(conf: dict[str, Any], kind: str) -> list[str]:
             if len(services) != 1 or services[0] not in accepted:
                 problems.append(f"its trust policy trusts the services {', '.join(services)} instead of only {service}")
         actions = sorted({str(a) for a in as_list(statement.get("Action"))})
-        if {a.lower() for a in actions} != {"sts:assumerole"}:
+        allowed = {"sts:assumerole"} | {a.lower() for a in FACTS["role_kinds"][kind].get("trust_extra_actions", {})}
+        if "sts:assumerole" not in {a.lower() for a in actions} or not {a.lower() for a in actions} <= allowed:
             problems.append(f"its trust policy allows the actions {', '.join(actions) or 'none'} instead of only sts:AssumeRole")
     return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, role_kind, trust_problems
+from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, identified_kind, role_kind, trust_problems
 
 
 class NodeRoleTrust(EksiamCheck):
@@ -25,7 +25,8 @@ class NodeRoleTrust(EksiamCheck):
     def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
         if role_kind(conf, name) != NODE:
             return None
-        return trust_problems(conf, NODE)
+        # An Auto Mode node role is held to its own page's trust.
+        return trust_problems(conf, identified_kind(name) or NODE)
 
 
 check = NodeRoleTrust()

@@ -61,6 +61,8 @@ identity(role) := {"kind": kind, "by": "tag"} if {
 	object.get(role, "used_as_auto_node", false) == true
 } else := {"kind": "node", "by": "use"} if {
 	object.get(role, "used_as_node", false) == true
+} else := {"kind": "hybrid", "by": "use"} if {
+	hybrid_access_entry(role)
 } else := {"kind": "connector", "by": "name"} if {
 	named(role.name, "connector")
 } else := {"kind": "node", "by": "name"} if {
@@ -170,6 +172,16 @@ oidc_trust(role) if {
 	contains(p.id, recognized.pod.federated_suffix)
 }
 
+# A role mapped into a cluster as hybrid nodes (a HYBRID_LINUX access entry; Terraform inputs).
+hybrid_access_entry(role) if {
+	is_string(role.address)
+	data.eksiam.lib.view.kind in {"synth", "plan", "hcp"}
+	some entry in data.eksiam.lib.terraform.resources
+	entry.type == "aws_eks_access_entry"
+	object.get(entry.values, "type", "") == "HYBRID_LINUX"
+	data.eksiam.lib.terraform.uses(entry, {"address": role.address, "values": {"name": role.name}})
+}
+
 # A hybrid node role: assumed by SSM (hybrid activations) or IAM Roles Anywhere, with the
 # node's cluster look-up; named as the page names it.
 hybrid(role) if {
@@ -180,6 +192,14 @@ hybrid(role) if {
 	s.effect == "Allow"
 	some action in s.actions
 	iam.action_matches(action, "eks:DescribeCluster")
+}
+
+# …or with the node's image pulls (hybrid-nodes-creds: AmazonEC2ContainerRegistryPullOnly).
+hybrid(role) if {
+	some service in ["ssm", "rolesanywhere"]
+	trusted_by_service_name(role, service)
+	some name in ["AmazonEC2ContainerRegistryPullOnly", "AmazonEC2ContainerRegistryReadOnly"]
+	aws_managed_attached(role, name)
 }
 
 hybrid(role) if {

@@ -114,3 +114,9 @@ test_allow_fargate_and_cluster_roles_by_their_policies if {
 	cluster := {"aws_managed": true, "name": "AmazonEKSClusterPolicy", "statements": []}
 	identity.identity(content_role([cluster], [])) == {"kind": "cluster", "by": "content"}
 }
+
+test_allow_hybrid_role_by_trust_and_image_pulls if {
+	pull := {"aws_managed": true, "name": "AmazonEC2ContainerRegistryPullOnly", "statements": []}
+	core := {"aws_managed": true, "name": "AmazonSSMManagedInstanceCore", "statements": ssm_core_statements}
+	identity.identity(object.union(content_role([pull, core], []), {"trust_statements": [ssm_trust]})) == {"kind": "hybrid", "by": "trust"}
+}
