@@ -15,18 +15,10 @@ from tests.package.userapp import TWO_STACKS, line_of, make_two_stack_app, run, 
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
 
-# Built beside this work (issue 16 items 1, 3 and 4): strict, so each turns red once it lands.
-NOT_YET = {
-    "merge": pytest.mark.xfail(strict=True, reason="one finding per flaw (issue 16 item 3) is not on main yet"),
-    "cache": pytest.mark.xfail(strict=True, reason="a cached run equal to an uncached one (issue 16 item 1) is not on main yet"),
-    "scope": pytest.mark.xfail(strict=True, reason="waivers scoped by stack (issue 16 item 4) are not on main yet"),
-    "rules": pytest.mark.xfail(strict=True, reason="waivers naming unknown rules rejected (issue 16 item 4) is not on main yet"),
-}
-
 WAIVER = '''
 [[waiver]]
 rule = "{rule}"
-resource = "*"{scope}
+resource = "{resource}"{scope}
 reason = "The platform team accepted this until the migration ends (PLAT-1)"
 expires = {expires}
 '''
@@ -34,8 +26,9 @@ expires = {expires}
 EXPIRES = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 
 
-def waiver(rule: str, stack: str | None = None) -> str:
-    return WAIVER.format(rule=rule, scope=f'\nstack = "{stack}"' if stack else "", expires=EXPIRES)
+def waiver(rule: str, resource: str = "*", stack: str | None = None) -> str:
+    # A CRITICAL finding is waived only by a waiver that names its exact resource.
+    return WAIVER.format(rule=rule, resource=resource, scope=f'\nstack = "{stack}"' if stack else "", expires=EXPIRES)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +68,6 @@ def test_the_flaw_is_found_at_the_users_line(first_and_cached, app):
     assert all(f["stack"] != "dev" for f in json.loads(first.stdout)["findings"])
 
 
-@NOT_YET["merge"]
 def test_one_flaw_is_one_finding(first_and_cached):
     first, _ = first_and_cached
     assert len(failing(first)) == 1, [(f["rule"], f["resource"]) for f in failing(first)]
@@ -97,7 +89,6 @@ def test_sarif_points_at_the_users_line_with_the_synthesized_json_related(first_
         assert (app / related["artifactLocation"]["uri"]).is_file()
 
 
-@NOT_YET["cache"]
 def test_a_cached_rerun_reports_the_same(first_and_cached, app):
     first, cached = first_and_cached
     assert "cached" in cached.stderr  # the second run did take its answers from the cache
@@ -105,12 +96,12 @@ def test_a_cached_rerun_reports_the_same(first_and_cached, app):
     assert (app / "cached.sarif").read_text() == (app / "first.sarif").read_text()
 
 
-@NOT_YET["scope"]
 def test_a_waiver_holds_only_in_its_stack(first_and_cached, installed, app):
     first, _ = first_and_cached
-    rule = failing(first)[0]["rule"]
-    (app / "other.toml").write_text(waiver(rule, stack="dev"))
-    (app / "own.toml").write_text(waiver(rule, stack="prod"))
+    flaw = failing(first)[0]
+    rule, resource = flaw["rule"], flaw["resource"]
+    (app / "other.toml").write_text(waiver(rule, resource, stack="dev"))
+    (app / "own.toml").write_text(waiver(rule, resource, stack="prod"))
     other = check(installed, app, "--waivers", "other.toml")
     assert other.returncode == 1, other.stderr
     assert rule in {f["rule"] for f in failing(other)}
@@ -119,7 +110,6 @@ def test_a_waiver_holds_only_in_its_stack(first_and_cached, installed, app):
     assert rule in {w["rule"] for w in json.loads(own.stdout)["waived"]}
 
 
-@NOT_YET["rules"]
 def test_an_unknown_rule_in_a_waiver_is_bad_input(installed, app):
     (app / "typo.toml").write_text(waiver("EKSIAM-ROLE-03"))
     done = check(installed, app, "--waivers", "typo.toml", "--report", "sarif=typo.sarif")
