@@ -21,6 +21,9 @@ from eksiam.metadata import KEY, SOURCE, SUPPRESSIONS
 _INDEX = re.compile(r"\[[^\]]*\]$")
 
 
+# A century: no suppression the gate accepts at all lives that long.
+_NO_LIFETIME_LIMIT = 36500
+
 def _comment(block: Any) -> Mapping[str, Any]:
     comment = block.get("//") if isinstance(block, Mapping) else None
     return comment if isinstance(comment, Mapping) else {}
@@ -93,7 +96,7 @@ def _waiver(
 ) -> tuple[Waiver, str]:
     """One entry as a waiver, validated as a waivers file entry is; its construct path beside it."""
     from eksiam.errors import UsageError
-    from eksiam.gate.waivers import parse_waivers
+    from eksiam.gate.waivers import WaiverLimits, parse_waivers
 
     if not isinstance(entry, Mapping) or not isinstance(entry.get("construct"), str):
         raise UsageError(f"stack {stack}: eksiam.suppress entry #{number} is malformed: synthesize the app with this eksiam")
@@ -105,7 +108,9 @@ def _waiver(
     except (TypeError, ValueError):
         pass  # parse_waivers names the bad value
     as_file_entry = {"rule": entry.get("rule"), "resource": entry["construct"], "reason": entry.get("reason"), "expires": expires}
-    (waiver,) = parse_waivers({"waiver": [as_file_entry]}, where, known_rules)
+    # The lifetime limit is checked below against max_expiry (from the run's own today), not
+    # parse_waivers' default; its other checks (reason, date, rule) apply as to a file.
+    (waiver,) = parse_waivers({"waiver": [as_file_entry]}, where, known_rules, WaiverLimits(max_waiver_days=_NO_LIFETIME_LIMIT))
     if max_expiry is not None and waiver.expires > max_expiry:
         raise UsageError(
             f"{where}: expires {waiver.expires.isoformat()} is later than [gate] max_waiver_days allows "

@@ -61,8 +61,6 @@ identity(role) := {"kind": kind, "by": "tag"} if {
 	object.get(role, "used_as_auto_node", false) == true
 } else := {"kind": "node", "by": "use"} if {
 	object.get(role, "used_as_node", false) == true
-} else := {"kind": "hybrid", "by": "use"} if {
-	hybrid_access_entry(role)
 } else := {"kind": "connector", "by": "name"} if {
 	named(role.name, "connector")
 } else := {"kind": "node", "by": "name"} if {
@@ -170,16 +168,6 @@ oidc_trust(role) if {
 	p.type == "Federated"
 	is_string(p.id)
 	contains(p.id, recognized.pod.federated_suffix)
-}
-
-# A role mapped into a cluster as hybrid nodes (a HYBRID_LINUX access entry; Terraform inputs).
-hybrid_access_entry(role) if {
-	is_string(role.address)
-	data.eksiam.lib.view.kind in {"synth", "plan", "hcp"}
-	some entry in data.eksiam.lib.terraform.resources
-	entry.type == "aws_eks_access_entry"
-	object.get(entry.values, "type", "") == "HYBRID_LINUX"
-	data.eksiam.lib.terraform.uses(entry, {"address": role.address, "values": {"name": role.name}})
 }
 
 # A hybrid node role: assumed by SSM (hybrid activations) or IAM Roles Anywhere, with the

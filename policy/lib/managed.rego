@@ -13,6 +13,14 @@ import data.eksiam.lib.terraform
 # attaching resource may or may not exist (count / for_each not literal) is kept, as it may be
 # there, but with its identity unknown: no rule may count it as a documented policy, and every
 # rule that judges what a role holds fails it as unknown.
+# Each role's managed policies, by the role's address. A rule, not a function, for
+# lib/terraform.rego to read: OPA's policy API loads one module at a time, so two modules may
+# not call each other's functions. Built per distinct address, so a repeated one cannot clash.
+by_role := {address: policies |
+	some address in {r.address | some r in terraform.role_rows}
+	policies := [p | some r in terraform.role_rows; r.address == address; some p in managed_policies(r)]
+}
+
 managed_policies(role) := [object.union(m, {
 	"retained": count(removal_reasons(role, m)) == 0,
 	"uncertain": managed_uncertain(role, m),

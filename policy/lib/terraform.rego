@@ -136,7 +136,7 @@ role_view(role) := {
 	"trust_statements": iam.statements(trust),
 	"permissions_boundary": string_or_null(object.get(role.values, "permissions_boundary", null)),
 	"inline_policies": inline_policies(role),
-	"managed_policies": managed.managed_policies(role),
+	"managed_policies": managed.by_role[role.address],
 	"used_as_node": used_as_node(role),
 } if {
 	trust := iam.document_or_null(object.get(role.values, "assume_role_policy", null))

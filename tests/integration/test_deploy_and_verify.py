@@ -62,7 +62,8 @@ def test_deployed_roles_pass_verify_until_the_account_drifts(deployed, capsys, t
     )
     code, report = verify_json(capsys, tmp_path)
     assert code == 1 and report["passed"] is False
-    by_resource = {(f["resource"], f["rule"].split("-")[1]) for f in report["findings"]}
+    # One flaw, one finding: every check that saw it is listed in `checks`.
+    by_resource = {(f["resource"], check.split("-")[1]) for f in report["findings"] for check in f.get("checks") or [f["rule"]] if check.startswith("EKSIAM-")}
     assert any("NodeInstanceRole" in resource and kind == "NODE" for resource, kind in by_resource)
     assert any("AmazonEKSConnectorAgentRole" in resource and kind == "CONNECTOR" for resource, kind in by_resource)
 

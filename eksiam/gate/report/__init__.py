@@ -102,10 +102,7 @@ def write_error_reports(message: str, exit_code: int, fmt: str, output: str | Pa
     for target_fmt, path in targets:
         content = render_error(target_fmt, message, exit_code)
         if path is None:
-            if target_fmt != "text":  # text is the error line on stderr already
-                sys.stdout.write(content)
-                sys.stdout.flush()
-            continue
+            continue  # stdout stays empty on 2 and 3: the one error line is on stderr
         try:
             _write(path, content)
         except UsageError:

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from eksiam.gate.findings import Finding, Report, Severity
+from eksiam.gate.report.escape import visible
 from eksiam.gate.report.locations import file_resource_line, origin, repository_path
 from eksiam.gate.report.summary import ordered, rule_info
 
@@ -35,12 +36,12 @@ def _entry(report: Report, finding: Finding) -> dict[str, Any]:
     key = "\0".join((finding.engine, finding.rule, finding.stack, finding.resource, finding.file))
     return {
         "type": "issue",
-        "check_name": finding.rule,
-        "description": description,
+        "check_name": visible(finding.rule),
+        "description": visible(description),
         "categories": ["Security"],
         "severity": SEVERITY[finding.severity],
-        "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
-        "location": {"path": path, "lines": {"begin": line}},
+        "fingerprint": hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest(),
+        "location": {"path": visible(path), "lines": {"begin": line}},
     }
 
 

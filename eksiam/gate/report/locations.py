@@ -9,6 +9,8 @@ and an IAM snapshot in ``"RoleName"``/``"Arn"`` values, found by a plain text se
 
 from __future__ import annotations
 
+import os
+
 import json
 import re
 from functools import lru_cache
@@ -122,11 +124,23 @@ def repository_path(file: str | Path, base: Path | None = None) -> str:
     """``file`` (absolute, or relative to the working directory) relative to ``base`` (default:
     :func:`repository_root`) with ``/``; else a file URI."""
     path = Path(file)
-    absolute = path if path.is_absolute() else Path.cwd() / path
+    absolute = _resolved(path if path.is_absolute() else Path.cwd() / path)
     try:
-        return absolute.resolve().relative_to((base or repository_root()).resolve()).as_posix()
+        return absolute.relative_to(_resolved(base or repository_root())).as_posix()
     except ValueError:
-        return absolute.resolve().as_uri()
+        try:
+            return absolute.as_uri()
+        except UnicodeError:  # a name no URI can carry (a lone surrogate): shown as it is
+            return absolute.as_posix()
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with symlinks resolved, or only made absolute where the file system cannot
+    take its name (a lone surrogate) or resolving fails."""
+    try:
+        return path.resolve()
+    except (OSError, UnicodeError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def origin(finding: Finding) -> str:
