@@ -89,10 +89,19 @@ def test_sarif_points_at_the_users_line_with_the_synthesized_json_related(first_
         assert (app / related["artifactLocation"]["uri"]).is_file()
 
 
+def without_cache_counts(stdout: str) -> dict:
+    """The report, less how many answers came from the cache (the one thing a re-run changes)."""
+    report = json.loads(stdout)
+    for engine in report.get("summary", {}).values():
+        if isinstance(engine, dict):
+            engine.pop("cached", None)
+    return report
+
+
 def test_a_cached_rerun_reports_the_same(first_and_cached, app):
     first, cached = first_and_cached
     assert "cached" in cached.stderr  # the second run did take its answers from the cache
-    assert (cached.returncode, json.loads(cached.stdout)) == (first.returncode, json.loads(first.stdout))
+    assert (cached.returncode, without_cache_counts(cached.stdout)) == (first.returncode, without_cache_counts(first.stdout))
     assert (app / "cached.sarif").read_text() == (app / "first.sarif").read_text()
 
 
@@ -126,7 +135,7 @@ def test_every_report_is_written_on_exit_2(installed, app):
     assert invocation["executionSuccessful"] is False
     assert invocation["toolExecutionNotifications"][0]["message"]["text"] == message
     assert message in (app / "exit2.xml").read_text()
-    assert json.loads(done.stdout)["error"] == message
+    assert done.stdout == ""  # the one error line is on stderr; the report files carry it
 
 
 RAW_ONLY = '''
