@@ -6,6 +6,7 @@ package eksiam.lib.cni
 import rego.v1
 
 import data.eksiam.lib.declared
+import data.eksiam.lib.iam
 import data.eksiam.lib.permissions
 
 # The VPC CNI's Kubernetes service account.
@@ -30,7 +31,7 @@ irsa_roles contains role.resource if {
 	startswith(lower(operator), "stringequals")
 	some key, value in values
 	endswith(key, ":sub")
-	service_account in as_list(value)
+	service_account in iam.as_list(value)
 	permissions.covers(role, cni_policy)
 }
 
@@ -42,7 +43,3 @@ pod_identity_associations contains r.address if {
 	object.get(r.values, "namespace", null) == "kube-system"
 	object.get(r.values, "service_account", null) == "aws-node"
 }
-
-as_list(x) := x if is_array(x)
-
-as_list(x) := [x] if not is_array(x)

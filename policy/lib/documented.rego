@@ -6,6 +6,7 @@ package eksiam.lib.documented
 import rego.v1
 
 import data.eksiam.lib.facts
+import data.eksiam.lib.iam
 
 kinds := facts.facts.role_kinds
 
@@ -71,12 +72,8 @@ ipv6_cni_policy_name := kinds.node.opt_in_policies["ipv6-cni"]
 ipv6_cni_grants := {action: resource |
 	some s in document(ipv6_cni_policy_name).Statement
 	some action in s.Action
-	some resource in as_list(s.Resource)
+	some resource in iam.as_list(s.Resource)
 }
-
-as_list(x) := x if is_array(x)
-
-as_list(x) := [x] if not is_array(x)
 
 # AWS-managed policies that grant administrator or IAM-administrator power. None belongs
 # on an EKS role, whatever an allowlist says.

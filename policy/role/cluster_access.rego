@@ -22,6 +22,7 @@ package eksiam.rules.role_004
 import rego.v1
 
 import data.eksiam.lib.facts
+import data.eksiam.lib.iam
 import data.eksiam.lib.result
 import data.eksiam.lib.terraform
 import data.eksiam.lib.view
@@ -39,7 +40,8 @@ deny contains finding if {
 deny contains finding if {
 	some entry in rows("aws_eks_access_entry")
 	some role in for_role(entry)
-	some group in terraform_strings(object.get(entry.values, "kubernetes_groups", []))
+	some group in iam.as_list(object.get(entry.values, "kubernetes_groups", []))
+	is_string(group)
 	group in access.admin_kubernetes_groups
 	msg := sprintf("The %s role %s is in the Kubernetes group %s through %s: every pod that can use the role administers the cluster.", [role.kind, role.resource, group, entry.address])
 	finding := result.finding(rego.metadata.chain(), role.resource, msg)
@@ -77,7 +79,8 @@ policy_name(arn) := name if {
 }
 
 scope_type(association) := type if {
-	some scope in as_list(object.get(association.values, "access_scope", []))
+	some scope in iam.as_list(object.get(association.values, "access_scope", []))
+	is_object(scope)
 	type := object.get(scope, "type", null)
 	is_string(type)
 	not contains(type, "${")
@@ -90,18 +93,3 @@ too_wide("cluster", scope) if scope != "namespace"
 scope_label("unknown") := "a scope that cannot be read"
 
 scope_label(scope) := sprintf("the %s scope", [scope]) if scope != "unknown"
-
-as_list(x) := x if is_array(x)
-
-as_list(x) := [x] if is_object(x)
-
-as_list(x) := [] if {
-	not is_array(x)
-	not is_object(x)
-}
-
-terraform_strings(x) := [s | some s in as_list_any(x); is_string(s)]
-
-as_list_any(x) := x if is_array(x)
-
-as_list_any(x) := [x] if not is_array(x)
