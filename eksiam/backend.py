@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from eksiam.backend_config import BackendConfig
 from eksiam.cdk import App, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack
-from eksiam.config import BackendConfig, Config
+from eksiam.config import Config
 
 
 def apply(stack: TerraformStack, config: Config | BackendConfig, stack_name: str | None = None) -> None:

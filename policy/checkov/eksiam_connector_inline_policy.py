@@ -12,21 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import (
-    CONNECTOR,
-    CONNECTOR_ACTIONS,
-    CONNECTOR_DOC,
-    CONTROL_CHANNEL_ACTION,
-    EksiamCheck,
-    as_list,
-    dependent_kinds,
-    inline_policies,
-    is_cluster_arn,
-    parse_document,
-    role_kind,
-    statements,
-    value,
-)
+from eksiam_checkov_iam import CONNECTOR_ACTIONS, CONTROL_CHANNEL_ACTION, as_list, is_cluster_arn, parse_document, statements
+from eksiam_checkov_lib import CONNECTOR, CONNECTOR_DOC, EksiamCheck, dependent_kinds, inline_policies, role_kind, value
 
 
 def policy_problems(document: Any) -> list[str]:

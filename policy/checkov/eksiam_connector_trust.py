@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import CONNECTOR, CONNECTOR_DOC, EksiamCheck, role_kind, trust_problems
+from eksiam_checkov_iam import trust_problems
+from eksiam_checkov_lib import CONNECTOR, CONNECTOR_DOC, EksiamCheck, role_kind, value
 
 
 class ConnectorAgentRoleTrust(EksiamCheck):
@@ -25,7 +26,7 @@ class ConnectorAgentRoleTrust(EksiamCheck):
     def evaluate(self, conf: dict[str, Any], entity_type: str, name: str) -> list[str] | None:
         if role_kind(conf, name) != CONNECTOR:
             return None
-        return trust_problems(conf, CONNECTOR)
+        return trust_problems(value(conf, "assume_role_policy"), CONNECTOR)
 
 
 check = ConnectorAgentRoleTrust()

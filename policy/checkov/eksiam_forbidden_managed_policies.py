@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from eksiam_checkov_iam import FORBIDDEN_MANAGED_POLICIES, aws_managed_policy_name
 from eksiam_checkov_lib import (
-    FORBIDDEN_MANAGED_POLICIES,
     NODE_DOC,
     EksiamCheck,
-    aws_managed_policy_name,
     dependent_kinds,
     policy_arns,
     referenced_policy,

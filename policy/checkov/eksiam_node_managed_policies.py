@@ -14,14 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eksiam_checkov_iam import FORBIDDEN_MANAGED_POLICIES, NODE_MANAGED_POLICIES, aws_managed_policy_name, canonical_arn
 from eksiam_checkov_lib import (
-    FORBIDDEN_MANAGED_POLICIES,
     NODE,
     NODE_DOC,
-    NODE_MANAGED_POLICIES,
     EksiamCheck,
-    aws_managed_policy_name,
-    canonical_arn,
     dependent_kinds,
     node_allowances,
     policy_arns,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, identified_kind, role_kind, trust_problems
+from eksiam_checkov_iam import trust_problems
+from eksiam_checkov_lib import NODE, NODE_DOC, EksiamCheck, identified_kind, role_kind, value
 
 
 class NodeRoleTrust(EksiamCheck):
@@ -26,7 +27,7 @@ class NodeRoleTrust(EksiamCheck):
         if role_kind(conf, name) != NODE:
             return None
         # An Auto Mode node role is held to its own page's trust.
-        return trust_problems(conf, identified_kind(name) or NODE)
+        return trust_problems(value(conf, "assume_role_policy"), identified_kind(name) or NODE)
 
 
 check = NodeRoleTrust()

@@ -106,7 +106,11 @@ def test_collects_the_suite():
     assert len({t.package for t in TESTS}) >= 14
 
 
-@pytest.mark.parametrize("test", TESTS, ids=[f"{t.file}::{t.name}" for t in TESTS])
+# A package's tests share one evaluation (run), so they run on one xdist worker.
+@pytest.mark.parametrize(
+    "test",
+    [pytest.param(t, id=f"{t.file}::{t.name}", marks=pytest.mark.xdist_group(f"rego:{t.package}")) for t in TESTS],
+)
 def test_rego(policy_engine, test):
     failure = run(policy_engine, test)
     assert failure is None, failure

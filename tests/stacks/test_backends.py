@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from eksiam.backend_config import BackendConfig
 from eksiam.cdk import App, AwsProvider, CloudBackend, NamedCloudWorkspace, TerraformStack
 from eksiam.cli import main
-from eksiam.config import BackendConfig, Config, load_config
+from eksiam.config import Config, load_config
 from eksiam.gate.terraform import Terraform, plan_stack
 from eksiam import EksConnectorAgentRole, EksNodeRole
 from stacks import CONNECTOR_STACK, NODE_STACK, build_app
