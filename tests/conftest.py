@@ -61,6 +61,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _TOOL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
     if config.getoption("--fast"):
+        if "jsii" in sys.modules:
+            raise pytest.UsageError(
+                "a test module collected by --fast imports cdktf (starting jsii's Node process): "
+                "mark the module `pytestmark = pytest.mark.integration` or import cdktf inside its tests"
+            )
         slow = [item for item in items if item.get_closest_marker("integration")]
         if slow:
             config.hook.pytest_deselected(items=slow)

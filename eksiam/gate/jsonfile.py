@@ -28,7 +28,7 @@ from eksiam.gate.limits import MAX_INPUT_ENV, MAX_JSON_DEPTH
 _BOM = b"\xef\xbb\xbf"
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
+_OPENER = {"]": "[", "}": "{"}
 
 
 def read_json(path: Path, *, what: str, fix: str, max_bytes: int, option: str = "the path") -> Any:
@@ -96,18 +96,21 @@ def parse_json(data: bytes, source: str, fix: str) -> Any:
 
 
 def nesting_exceeds(text: str, depth: int) -> bool:
-    """Whether ``text`` nests brackets deeper than ``depth``, found without recursion.
-
-    Strings are blanked out first; then each round removes every innermost ``[]``/``{}``
-    pair, which lowers the deepest nesting by exactly one. Malformed bracketing stops the
-    rounds early and is left for the parser to report.
+    """Whether ``text`` nests brackets deeper than ``depth``, found without recursion in one
+    pass over its brackets (strings blanked out first): the depth of each closed pair.
+    Malformed bracketing (an unclosed or mismatched bracket) is left for the parser to report.
     """
-    brackets = _NOT_BRACKET.sub("", _STRING.sub('""', text))
-    for _ in range(depth):
-        brackets, removed = _INNERMOST_PAIR.subn("", brackets)
-        if not brackets or not removed:
+    open_brackets: list[str] = []
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub('""', text)):
+        if bracket in "[{":
+            open_brackets.append(bracket)
+        elif open_brackets and open_brackets[-1] == _OPENER[bracket]:
+            if len(open_brackets) > depth:
+                return True
+            open_brackets.pop()
+        else:
             return False
-    return bool(brackets) and _INNERMOST_PAIR.search(brackets) is not None
+    return False
 
 
 class _DuplicateKey(Exception):

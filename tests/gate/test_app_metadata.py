@@ -16,6 +16,9 @@ from eksiam.gate.app_metadata import apply_suppressions, locate
 from eksiam.gate.cdktf_app import app_failure
 from eksiam.gate.findings import Finding, Report, Severity
 
+# Each test synthesizes with cdktf (a jsii process): not part of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 THIS_FILE = Path(__file__).relative_to(Path.cwd()).as_posix()
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 

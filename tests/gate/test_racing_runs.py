@@ -122,7 +122,7 @@ def accounts() -> Iterator[dict[str, str]]:
                 pass
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers[name] = server
     try:
         yield {name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in servers.items()}

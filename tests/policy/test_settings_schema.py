@@ -14,7 +14,7 @@ from eksiam.errors import UsageError
 from eksiam.gate.checkov.environment import CheckovOptions, checkov_environment, options_from_config
 from eksiam.settings import CHECKOV_SETTINGS_ENV, SETTINGS, Setting
 
-from rego_harness import POLICY_DIR, load_engine
+from rego_harness import POLICY_DIR
 
 THROWAWAY = Setting("gate", "throwaway_limit", int, 7, "a setting declared by this test only", rules="throwaway_limit")
 
@@ -25,15 +25,18 @@ def throwaway(monkeypatch):
     return THROWAWAY
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return load_engine()
+@pytest.fixture()
+def engine(policy_engine):
+    return policy_engine
+
+
+# One query for every setting (the engine prepares a query text once): what varies is input.
+SETTING_QUERY = "x := data.eksiam.lib.config.setting(input.section, input.key) with data.eksiam.config as input.config"
 
 
 def setting_in_opa(engine, config_data: dict, section: str, key: str):
     """What the rules' own accessor (lib/config.rego) reads for a setting, given OPA ``config_data``."""
-    query = f'x := data.eksiam.lib.config.setting("{section}", "{key}") with data.eksiam.config as {json.dumps(config_data)}'
-    found = engine.eval_query(query)
+    found = engine.eval_query(SETTING_QUERY, {"config": config_data, "section": section, "key": key})
     return found[0]["x"] if found else None
 
 

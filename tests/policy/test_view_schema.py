@@ -13,6 +13,9 @@ from rego_harness import POLICY_DIR
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SCHEMA = json.loads((POLICY_DIR / "schema" / "role_view.json").read_text())
+# Checked once; validating with it is 30 times cheaper than jsonschema.validate per call.
+VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+VALIDATOR.check_schema(SCHEMA)
 
 
 def inputs() -> list[Path]:
@@ -38,18 +41,18 @@ def roles(engine, document) -> list:
 def test_every_adapter_output_matches_the_schema(policy_engine, path):
     document = json.loads(path.read_text(encoding="utf-8"))
     view = roles(policy_engine, document)
-    jsonschema.validate(view, SCHEMA)
+    VALIDATOR.validate(view)
     if isinstance(document, dict) and "resource_changes" in document:
-        jsonschema.validate(roles(policy_engine, {"plan": document, "run": {"id": "run-x"}}), SCHEMA)
+        VALIDATOR.validate(roles(policy_engine, {"plan": document, "run": {"id": "run-x"}}))
 
 
 def test_synthesized_stacks_match_the_schema(policy_engine, synthesized):
     for document in synthesized.values():
         view = roles(policy_engine, document)
         assert view, "the synthesized stack holds a role"
-        jsonschema.validate(view, SCHEMA)
+        VALIDATOR.validate(view)
 
 
 def test_schema_rejects_a_view_missing_what_rules_read():
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate([{"resource": "aws_iam_role.x", "kind": "node"}], SCHEMA)
+        VALIDATOR.validate([{"resource": "aws_iam_role.x", "kind": "node"}])

@@ -4,11 +4,20 @@ OPA 1.20) in this process, and each input evaluated against it, as conftest does
 No server, no port, no token: nothing else on the machine can read or change what the gate
 evaluates. A policy set that does not compile is refused with OPA's own error text, which
 names the file and line.
+
+A process that checks again (an app's test suite calling ``run_check``, the gate's own tests)
+reuses the engine compiled for the same modules and data: compiling and preparing the decision
+query cost several times one evaluation. A run takes its engine out of the pool for its block,
+so two threads never share one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +38,11 @@ ENGINE_INSTALL_HINT = (
 )
 WHERE = "the embedded OPA engine"
 _DECISION_QUERY = "decision := data.eksiam.main"
+# Compiled engines kept for the next run with the same modules and data (the gate's own
+# settings and a project's usually make one or two).
+_POOL_SIZE = 2
+_pool: OrderedDict[str, OpaEngine] = OrderedDict()
+_pool_lock = threading.Lock()
 
 
 class InProcessEvaluator:
@@ -47,12 +61,34 @@ class InProcessEvaluator:
         self._known_rules = known_rules
         self._config = policy_config
         self._engine: OpaEngine | None = None
+        identity = {"dir": str(policy_dir), "modules": self._modules, "config": policy_config}
+        self._pool_key = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
     def url(self) -> str:
         return WHERE
 
     def __enter__(self) -> "InProcessEvaluator":
+        with _pool_lock:
+            engine = _pool.pop(self._pool_key, None)
+        self._engine = engine if engine is not None else self._compile()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        engine, self._engine = self._engine, None
+        if engine is None:
+            return
+        evicted = []
+        with _pool_lock:
+            if self._pool_key in _pool:  # another run compiled the same set meanwhile
+                evicted.append(_pool.pop(self._pool_key))
+            _pool[self._pool_key] = engine
+            while len(_pool) > _POOL_SIZE:
+                evicted.append(_pool.popitem(last=False)[1])
+        for old in evicted:
+            old.close()
+
+    def _compile(self) -> OpaEngine:
         try:
             from opa_bindings import OpaEngine, OpaError
         except ModuleNotFoundError as error:
@@ -73,13 +109,7 @@ class InProcessEvaluator:
         except OpaError as error:
             engine.close()
             raise ToolError(f"OPA rejected the policy set: {_first_lines(error.message)}: fix the Rego and rerun") from None
-        self._engine = engine
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.close()
+        return engine
 
     def evaluate(self, document: InputDocument) -> DocumentDecision:
         from opa_bindings import OpaError
