@@ -167,15 +167,13 @@ def evaluate(engine: OpaEngine, query: str, inp: dict, config: dict | None = Non
 
 
 def per_rule_results(engine, inp: dict, config: dict | None = None) -> dict[str, tuple[str, list]]:
-    """Each policy's value as HCP Terraform reads it (evaluated on its own), in one evaluation
-    of all the queries: their conjunction is defined only when each of them is, so when it is
-    not, each query is evaluated alone to tell which is undefined."""
+    """Each policy's value as HCP Terraform reads it (evaluated on its own; None when
+    undefined), all in one query: each value collected into a one- or zero-element array,
+    so the conjunction is defined even where a policy is not."""
     suffix = f" with data.eksiam.config as {json.dumps(config)}" if config else ""
-    conjunction = "; ".join(f"x{index} := {query}{suffix}" for index, (query, _) in enumerate(PER_RULE.values()))
-    found = engine.eval_query(conjunction, inp)
-    if not found:
-        return {name: (level, evaluate(engine, query, inp, config)) for name, (query, level) in PER_RULE.items()}
-    return {name: (level, found[0][f"x{index}"]) for index, (name, (_, level)) in enumerate(PER_RULE.items())}
+    conjunction = "; ".join(f"x{index} := [v | v := {query}]{suffix}" for index, (query, _) in enumerate(PER_RULE.values()))
+    found = engine.eval_query(conjunction, inp)[0]
+    return {name: (level, (found[f"x{index}"] or [None])[0]) for index, (name, (_, level)) in enumerate(PER_RULE.items())}
 
 
 def free_tier_results(engines, free_tier_policies, inp: dict, config: dict | None = None) -> dict[str, tuple[str, list]]:
