@@ -61,7 +61,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _TOOL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
     if config.getoption("--fast"):
-        if "jsii" in sys.modules:
+        # A module marked integration is collected all the same when named on the command line.
+        modules = {item.path for item in items}
+        named_integration = any(_MODULE_MARKED_INTEGRATION.search(path.read_text(encoding="utf-8")) for path in modules)
+        if "jsii" in sys.modules and not named_integration:
             raise pytest.UsageError(
                 "a test module collected by --fast imports cdktf (starting jsii's Node process): "
                 "mark the module `pytestmark = pytest.mark.integration` or import cdktf inside its tests"

@@ -3,7 +3,6 @@ is judged by exactly its own policy set and settings, whatever ran before it or 
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,16 +12,13 @@ from eksiam.errors import ToolError
 from eksiam.gate.inputs import load_input
 from eksiam.gate.opa import run_opa
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "opa"
-POLICY = FIXTURES / "policy"
-RENAMED = load_input(FIXTURES / "inputs" / "renamed-node-role.json")
-COMPLIANT = load_input(FIXTURES / "inputs" / "compliant-node-role.json")
+from opa_fixtures import COMPLIANT, POLICY, RENAMED, policy_copy
 
 
 def failing_inputs(policy: Path, role_name: str | None) -> list[str]:
     """Which of the two inputs fail when the node role must be named ``role_name``."""
     config = {"node": {"role_name": role_name}} if role_name else None
-    outcome = run_opa([RENAMED, COMPLIANT], policy, policy_config=config)
+    outcome = run_opa([load_input(RENAMED), load_input(COMPLIANT)], policy, policy_config=config)
     return sorted(Path(f.file).name for f in outcome.findings)
 
 
@@ -39,8 +35,7 @@ def test_each_run_is_judged_by_its_own_settings_whatever_ran_before():
 
 
 def test_a_policy_set_changed_between_runs_is_compiled_anew(tmp_path):
-    policy = tmp_path / "policy"
-    shutil.copytree(POLICY, policy)
+    policy = policy_copy(tmp_path)
     assert failing_inputs(policy, None) == ["renamed-node-role.json"]
     rule = policy / "checks" / "role_name.rego"
     rule.write_text(rule.read_text().replace('default expected := "NodeInstanceRole"', 'default expected := "RenamedNodeRole"'))

@@ -5,10 +5,8 @@ gate's fail-closed use of both."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -20,10 +18,7 @@ from eksiam.gate.opa import OpaEndpoint, open_opa, run_opa
 from eksiam.gate.opa.transport import TOKEN_ENV
 from tests.opa_double import OpaServerDouble
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "opa"
-POLICY = FIXTURES / "policy"
-RENAMED = FIXTURES / "inputs" / "renamed-node-role.json"
-COMPLIANT = FIXTURES / "inputs" / "compliant-node-role.json"
+from opa_fixtures import COMPLIANT, POLICY, RENAMED
 
 
 @pytest.fixture
@@ -37,18 +32,6 @@ def api(server: OpaServerDouble, method: str, path: str, token: str | None = "",
     token = server.token if token == "" else token
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return requests.request(method, f"{server.url}{path}", headers=headers, timeout=10, **kwargs)
-
-
-def policy_copy(tmp_path: Path, files: dict[str, str] | None = None, remove: tuple[str, ...] = ()) -> Path:
-    """The fixture policy set with some files added, replaced or removed."""
-    target = tmp_path / "policy"
-    shutil.copytree(POLICY, target)
-    for name in remove:
-        (target / name).unlink()
-    for name, text in (files or {}).items():
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        (target / name).write_text(text)
-    return target
 
 
 def free_port() -> int:
@@ -313,91 +296,3 @@ def test_the_default_engine_opens_no_port_and_needs_no_proxy(monkeypatch):
         assert [f.rule for f in gate.evaluate(load_input(RENAMED)).findings] == ["EKSIAM-TEST-001"]
         assert set(threading.enumerate()) == before, "no server thread"
     assert not gate.url.startswith("http")
-
-
-# -- the gate fails closed on bad policies and bad decisions ----------------------------------
-
-
-def test_parse_error_names_the_file_and_line(tmp_path):
-    policy = policy_copy(tmp_path, {"checks/broken.rego": "package eksiam.rules.broken\n\nx := ]\n"})
-    with pytest.raises(ToolError, match=r"policy/checks/broken\.rego:3: rego_parse_error"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_compile_error_names_the_file_and_line(tmp_path):
-    policy = policy_copy(tmp_path, {"checks/typo.rego": "package eksiam.rules.typo\n\nrule_id := \"T\"\n\ndeny contains x if {\n\tx := upperr(input.a)\n}\n"})
-    with pytest.raises(ToolError, match=r"policy/checks/typo\.rego:6: rego_type_error: undefined function upperr"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_function_cycle_between_modules_loads_at_start_but_is_named_when_uploaded(tmp_path, monkeypatch):
-    # Valid Rego when compiled together, as the embedded engine loads the set at start (and
-    # `opa run` its files); over OPA's policy API no module of the cycle can be uploaded first.
-    first = "package eksiam.lib.first\n\nimport data.eksiam.lib.second\n\nf(x) := x + 1\n\ng(x) := second.h(x)\n"
-    second = "package eksiam.lib.second\n\nimport data.eksiam.lib.first\n\nh(x) := x * 2\n\nk(x) := first.f(x)\n"
-    policy = policy_copy(tmp_path, {"lib/first.rego": first, "lib/second.rego": second})
-    assert [f.rule for f in run_opa([load_input(RENAMED)], policy).findings] == ["EKSIAM-TEST-001"]
-    with OpaServerDouble() as remote:
-        monkeypatch.setenv(TOKEN_ENV, remote.token)
-        with pytest.raises(ToolError, match=r"policy/lib/first\.rego, .*policy/lib/second\.rego depend on one another's functions"):
-            run_opa([load_input(COMPLIANT)], policy, opa_url=remote.url)
-
-
-def test_v0_rego_is_rejected_not_rewritten(tmp_path):
-    # opa-python-client can rewrite v0 syntax and retry; the gate must not depend on that.
-    policy = policy_copy(tmp_path, {"checks/old.rego": "package eksiam.rules.old\n\ndeny[msg] {\n\tmsg := \"x\"\n}\n"})
-    with pytest.raises(ToolError, match=r"old\.rego:3: rego_parse_error: `(if|contains)` keyword is required"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_missing_policy_directory_fails_closed(tmp_path):
-    with pytest.raises(ToolError, match="policy directory .* does not exist"):
-        run_opa([load_input(COMPLIANT)], tmp_path / "nowhere")
-
-
-def test_undefined_decision_fails_closed(tmp_path):
-    policy = policy_copy(tmp_path, remove=("main.rego",))
-    with pytest.raises(ToolError, match=r"no decision for data\.eksiam\.main on .*compliant-node-role\.json"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_decision_without_rules_fails_closed(tmp_path):
-    main = (POLICY / "main.rego").read_text().replace("rules contains", "rule_ids contains")
-    policy = policy_copy(tmp_path, {"main.rego": main})
-    with pytest.raises(ToolError, match=r"has no rules"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_zero_rules_evaluated_fails_closed(tmp_path):
-    policy = policy_copy(tmp_path, remove=("checks/role_name.rego", "checks/role_name_test.rego"))
-    with pytest.raises(ToolError, match=r"evaluated no rules"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-@pytest.mark.parametrize(
-    "finding, problem",
-    [
-        ('{"id": "EKSIAM-X", "severity": "HIGH", "resource": "r"}', "without msg"),
-        ('{"id": "EKSIAM-X", "severity": "HIGH", "msg": "m"}', "without resource"),
-        ('{"severity": "HIGH", "resource": "r", "msg": "m"}', "without id"),
-        ('{"id": "EKSIAM-X", "severity": "SEVERE", "resource": "r", "msg": "m"}', "unknown severity 'SEVERE'"),
-        ('"just a string"', "not an object"),
-    ],
-)
-def test_malformed_finding_fails_closed(tmp_path, finding, problem):
-    rule = f'package eksiam.rules.bad\n\nrule_id := "EKSIAM-X"\n\ndeny contains {finding}\n'
-    policy = policy_copy(tmp_path, {"checks/bad.rego": rule})
-    with pytest.raises(ToolError, match=problem):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_evaluation_error_fails_closed(tmp_path):
-    rule = 'package eksiam.rules.conflict\n\nrule_id := "EKSIAM-C"\nrule_id := "EKSIAM-D" if input.resource\n'
-    policy = policy_copy(tmp_path, {"checks/conflict.rego": rule})
-    with pytest.raises(ToolError, match=r"failed to evaluate data\.eksiam\.main .*eval_conflict_error"):
-        run_opa([load_input(COMPLIANT)], policy)
-
-
-def test_no_documents_is_a_usage_error():
-    with pytest.raises(UsageError, match="nothing to check"):
-        run_opa([], POLICY)

@@ -257,9 +257,11 @@ def _scan_isolating_faults(
     cache: Cache | None,
 ) -> list[CheckovResult]:
     """All files in one checkov run. A file checkov cannot evaluate is an error for that file,
-    and the others still get their verdict: when the failure is about one file
+    and the others still get their verdict: when the failure names its file
     (:class:`CheckovFileError`), that file is set aside and the rest run again together;
-    otherwise (checkov crashed, or timed out) each file runs on its own."""
+    otherwise (checkov crashed, timed out or logged an internal error) the files are halved
+    and each half runs again, down to the files that fail: a few faulty files among many
+    cost a few runs each, not a run per file."""
     remaining = list(paths)
     results: list[CheckovResult] = []
     while remaining:
@@ -273,12 +275,9 @@ def _scan_isolating_faults(
         except ToolError as error:
             if len(remaining) == 1:
                 return [*results, CheckovResult(errors=((remaining[0], str(error)),))]
-            break
-    for path in remaining:
-        try:
-            results.append(scan_files([path], framework, options, identities, cache)[path])
-        except ToolError as error:
-            results.append(CheckovResult(errors=((path, str(error)),)))
+            middle = len(remaining) // 2
+            halves = (remaining[:middle], remaining[middle:])
+            return results + [r for half in halves for r in _scan_isolating_faults(half, framework, options, identities, cache)]
     return results
 
 

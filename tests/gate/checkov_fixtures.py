@@ -1,0 +1,228 @@
+"""The checkov tests' inputs: IAM documents and stacks in the exact shape the SDK synthesizes
+(policy documents as JSON strings, the partition as `${data.aws_partition.X.partition}`), the
+same stacks planned by the real terraform binary (offline provider mirror), and a fake checkov."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MIRROR = Path("/opt/tf-plugins")
+
+
+def partition_lookup(prefix: str) -> str:
+    return "${data.aws_partition." + prefix + "_partition.partition}"
+
+
+def policy_document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust_document(service, action="sts:AssumeRole") -> str:
+    return policy_document({"Effect": "Allow", "Principal": {"Service": service}, "Action": action})
+
+
+CONNECTOR_POLICY = policy_document(
+    {
+        "Sid": "SsmControlChannel",
+        "Effect": "Allow",
+        "Action": ["ssmmessages:CreateControlChannel"],
+        "Resource": f"arn:{partition_lookup('connector_agent')}:eks:*:*:cluster/*",
+    },
+    {
+        "Sid": "ssmDataplaneOperations",
+        "Effect": "Allow",
+        "Action": ["ssmmessages:CreateDataChannel", "ssmmessages:OpenDataChannel", "ssmmessages:OpenControlChannel"],
+        "Resource": "*",
+    },
+)
+
+
+def role_resource(name: str, kind: str | None, trust: str) -> dict:
+    role = {"name": name, "path": "/", "max_session_duration": 3600, "assume_role_policy": trust}
+    if kind:
+        role["tags"] = {"eksiam:role": kind}
+    return role
+
+
+def aws_managed_arn(prefix: str, policy: str) -> str:
+    return f"arn:{partition_lookup(prefix)}:iam::aws:policy/{policy}"
+
+
+def attachment_resource(role: str, policy_arn: str) -> dict:
+    return {"role": "${aws_iam_role." + role + ".name}", "policy_arn": policy_arn}
+
+
+def stack_of(resources: dict) -> dict:
+    return {
+        "//": {"metadata": {"backend": "local", "stackName": "fixture", "version": "0.21.0"}},
+        "data": {"aws_partition": {"connector_agent_partition": {}, "node_partition": {}}},
+        "provider": {"aws": [{}]},
+        "resource": resources,
+        "terraform": {
+            "backend": {"local": {"path": "terraform.fixture.tfstate"}},
+            "required_providers": {"aws": {"source": "aws", "version": "5.100.0"}},
+        },
+    }
+
+
+GOOD = stack_of(
+    {
+        "aws_iam_role": {
+            "connector_agent_role": role_resource("AmazonEKSConnectorAgentRole", "connector", trust_document(["ssm.amazonaws.com"])),
+            "node_role": role_resource("NodeInstanceRole", "node", trust_document("ec2.amazonaws.com")),
+        },
+        "aws_iam_role_policy": {
+            "connector_agent_policy": {
+                "name": "AmazonEKSConnectorAgentPolicy",
+                "role": "${aws_iam_role.connector_agent_role.id}",
+                "policy": CONNECTOR_POLICY,
+            }
+        },
+        "aws_iam_service_linked_role": {
+            "connector_agent_service_linked_role": {"aws_service_name": "eks-connector.amazonaws.com"}
+        },
+        "aws_iam_role_policy_attachment": {
+            "node_worker_node_policy": attachment_resource("node_role", aws_managed_arn("node", "AmazonEKSWorkerNodePolicy")),
+            "node_cni_policy": attachment_resource("node_role", aws_managed_arn("node", "AmazonEKS_CNI_Policy")),
+            "node_ecr_read_only": attachment_resource("node_role", aws_managed_arn("node", "AmazonEC2ContainerRegistryReadOnly")),
+            "node_ssm_managed_instance_core": attachment_resource("node_role", aws_managed_arn("node", "AmazonSSMManagedInstanceCore")),
+        },
+    }
+)
+
+BAD = stack_of(
+    {
+        "aws_iam_role": {
+            "connector_agent_role": role_resource(
+                "AmazonEKSConnectorAgentRole", "connector", trust_document(["ssm.amazonaws.com", "ec2.amazonaws.com"])
+            ),
+            "node_role": role_resource("NodeInstanceRole", "node", trust_document("ec2.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])),
+            # Identified as a node role by its tag alone: neither its name nor its address says so.
+            "workers": role_resource("Workers", "node", trust_document("lambda.amazonaws.com")),
+        },
+        "aws_iam_role_policy": {
+            "connector_agent_policy": {
+                "name": "AmazonEKSConnectorAgentPolicy",
+                "role": "${aws_iam_role.connector_agent_role.id}",
+                "policy": policy_document(
+                    {"Effect": "Allow", "Action": "ssmmessages:CreateControlChannel", "Resource": "*"},
+                    {"Effect": "Allow", "Action": ["ssm:SendCommand"], "Resource": "*"},
+                ),
+            },
+            "node_inline": {
+                "name": "extra",
+                "role": "${aws_iam_role.node_role.id}",
+                "policy": policy_document({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}),
+            },
+        },
+        "aws_iam_role_policy_attachment": {
+            "node_admin": attachment_resource("node_role", aws_managed_arn("node", "AdministratorAccess")),
+            "node_s3": attachment_resource("node_role", aws_managed_arn("node", "AmazonS3ReadOnlyAccess")),
+            "connector_agent_extra": attachment_resource("connector_agent_role", aws_managed_arn("connector_agent", "AmazonSSMManagedInstanceCore")),
+            "ops_power": attachment_resource("workers", aws_managed_arn("node", "PowerUserAccess")),
+            # The SDK's optional IPv6 CNI policy: allowed only when the configuration enables it.
+            "node_ipv6_cni_policy": attachment_resource("node_role", "${aws_iam_policy.node_ipv6_cni.arn}"),
+        },
+        "aws_iam_policy": {
+            "node_ipv6_cni": {
+                "name": "AmazonEKS_CNI_IPv6_Policy",
+                "policy": policy_document({"Effect": "Allow", "Action": ["ec2:AssignIpv6Addresses"], "Resource": "*"}),
+            }
+        },
+    }
+)
+
+
+PROVIDER_OVERRIDE = {
+    "provider": {
+        "aws": [
+            {
+                "region": "us-east-1",
+                "access_key": "fixture",
+                "secret_key": "fixture",
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": True,
+                "skip_region_validation": True,
+            }
+        ]
+    }
+}
+
+
+def terraform_plan(stack: dict, workdir: Path, cli_config: Path) -> Path:
+    """`terraform show -json` of a first deploy of ``stack``, with no credentials and no network."""
+    workdir.mkdir(parents=True)
+    (workdir / "cdk.tf.json").write_text(json.dumps(stack, indent=2))
+    (workdir / "fixture_override.tf.json").write_text(json.dumps(PROVIDER_OVERRIDE))
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    for command in (
+        ["terraform", "init", "-input=false", "-no-color"],
+        ["terraform", "plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan", "-no-color"],
+    ):
+        subprocess.run(command, cwd=workdir, env=env, check=True, capture_output=True, timeout=300)
+    shown = subprocess.run(
+        ["terraform", "show", "-json", "plan.tfplan"], cwd=workdir, env=env, check=True, capture_output=True, timeout=300
+    )
+    plan = workdir / "plan.json"
+    plan.write_bytes(shown.stdout)
+    return plan
+
+
+@pytest.fixture(scope="session")
+def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """{(framework kind, "good"|"bad"): file}: the synthesized shape and its real plan."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH: the plan fixtures need the real binary")
+    root = tmp_path_factory.mktemp("checkov")
+    cli_config = root / "terraform.rc"
+    cli_config.write_text(
+        textwrap.dedent(
+            f"""\
+            provider_installation {{
+              filesystem_mirror {{
+                path    = "{MIRROR}"
+                include = ["registry.terraform.io/hashicorp/aws"]
+              }}
+              direct {{
+                exclude = ["registry.terraform.io/hashicorp/aws"]
+              }}
+            }}
+            """
+        )
+        if MIRROR.is_dir()
+        else ""
+    )
+    files: dict[tuple[str, str], Path] = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        plans = {}
+        for label, stack in (("good", GOOD), ("bad", BAD)):
+            synth_dir = root / "synth" / label
+            synth_dir.mkdir(parents=True)
+            synth = synth_dir / "cdk.tf.json"
+            synth.write_text(json.dumps(stack, indent=2))
+            files[("synth", label)] = synth
+            plans[label] = pool.submit(terraform_plan, stack, root / "plan" / label, cli_config)
+        for label, plan in plans.items():
+            files[("plan", label)] = plan.result()
+    return files
+
+
+def failed_checks(result: Any) -> set[tuple[str, str]]:
+    return {(f.rule, f.resource) for f in result.findings}
+
+
+def fake_checkov(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "checkov"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(0o755)
+    return str(script)
