@@ -14,6 +14,9 @@ The merged finding has the highest severity of its findings, the primary rule (t
 OPA rule: the one to waive), its message and fix, and every check that saw it in ``checks``
 (with their ``engines``). Findings without a carrier (three required policies missing: three
 findings) stay apart.
+
+Before that, :func:`onto_synth_files` moves a plan's findings onto the synthesized file the
+plan was made from, so that one flaw seen in both is one flaw.
 """
 
 from __future__ import annotations
@@ -25,6 +28,23 @@ from eksiam.gate.findings import Finding, RuleInfo
 
 # The engine whose rules are primary: it names the role and the carrier of each flaw.
 PRIMARY_ENGINE = "opa"
+
+
+def onto_synth_files(findings: Iterable[Finding], location_of: Mapping[str, str]) -> tuple[Finding, ...]:
+    """Plan findings moved onto their synth file, without letting findings hide each other.
+
+    Within one input every distinct finding stays (a rule that finds three missing policies
+    reports three). Across a synth file and its plan, the plan's findings for an engine, rule,
+    resource and carrier the synth file already reported are the same flaws seen again, and dropped.
+    """
+    first_reported_in: dict[tuple[str, ...], str] = {}
+    merged: dict[Finding, None] = {}
+    for finding in findings:
+        shown = replace(finding, file=location_of.get(finding.file, finding.file))
+        key = (shown.engine, shown.rule, shown.resource, shown.carrier, shown.file)
+        if first_reported_in.setdefault(key, finding.file) == finding.file:
+            merged.setdefault(shown, None)
+    return tuple(merged)  # the reports order findings (eksiam.gate.report.summary.ordered)
 
 
 def merge_flaws(findings: Iterable[Finding], rules: Mapping[str, RuleInfo]) -> tuple[Finding, ...]:

@@ -290,7 +290,7 @@ def _evaluate(
     limits: Limits,
 ) -> Report:
     from eksiam.gate.app_metadata import apply_suppressions, locate
-    from eksiam.gate.flaws import merge_flaws
+    from eksiam.gate.flaws import merge_flaws, onto_synth_files
     from eksiam.gate.opa import run_opa
     from eksiam.gate.report import load_rule_metadata
 
@@ -324,7 +324,7 @@ def _evaluate(
         rules.update(checkov.rules)
     # An app's own stacks (not --input files): findings at the user's code, suppressions made there.
     app_stacks = {location_of[d.path]: d.data for d in documents if d.kind is InputKind.SYNTH and d.path in location_of}
-    merged = merge_flaws(locate(_merge(findings, location_of), app_stacks), rules)
+    merged = merge_flaws(locate(onto_synth_files(findings, location_of), app_stacks), rules)
     # A plan's roles are the synth file's: each role is listed once, on the file a reviewer opens.
     roles = tuple(dict.fromkeys(replace(r, file=location_of.get(r.file, r.file)) for r in opa.judged_roles))
     errors = tuple(("checkov", location_of.get(file, file), why) for file, why in checkov_errors)
@@ -333,23 +333,6 @@ def _evaluate(
         report = apply_suppressions(report, app_stacks, max_days=config.gate.max_waiver_days)
     return replace(report, roles=roles, tool_errors=errors)
 
-
-
-def _merge(findings: Iterable[Finding], location_of: dict[str, str]) -> tuple[Finding, ...]:
-    """Plan findings moved onto their synth file, without letting findings hide each other.
-
-    Within one input every distinct finding stays (a rule that finds three missing policies
-    reports three). Across a synth file and its plan, the plan's findings for an engine, rule,
-    resource and carrier the synth file already reported are the same flaws seen again, and dropped.
-    """
-    first_reported_in: dict[tuple[str, ...], str] = {}
-    merged: dict[Finding, None] = {}
-    for finding in findings:
-        shown = replace(finding, file=location_of.get(finding.file, finding.file))
-        key = (shown.engine, shown.rule, shown.resource, shown.carrier, shown.file)
-        if first_reported_in.setdefault(key, finding.file) == finding.file:
-            merged.setdefault(shown, None)
-    return tuple(merged)  # the reports order findings (eksiam.gate.report.summary.ordered)
 
 
 def _report(

@@ -9,7 +9,7 @@ import pytest
 
 from eksiam.gate import POLICY_DIR
 from eksiam.gate.findings import Finding, Severity
-from eksiam.gate.flaws import merge_flaws
+from eksiam.gate.flaws import merge_flaws, onto_synth_files
 from eksiam.gate.report import load_rule_metadata
 
 FILE = "cdktf.out/stacks/eksiam-node/cdk.tf.json"
@@ -126,12 +126,10 @@ def test_a_merged_finding_survives_a_json_round_trip(rules):
 def test_a_flaw_only_the_plan_shows_is_kept_beside_the_synth_files(rules):
     """A plan's findings move onto the synthesized file: one the synthesized file already has
     is dropped, one about another carrier of the same role stays."""
-    from eksiam.gate.pipeline import _merge
-
     plan = "run/plan/eksiam-node/plan.json"
     role_003 = rules["EKSIAM-ROLE-003"]
     in_synth = opa(role_003.id, role_003.severity, ADMIN, "Synth: admin.")
     again_in_plan = opa(role_003.id, role_003.severity, ADMIN, "Plan: admin, resolved.", file=plan)
     only_in_plan = opa(role_003.id, role_003.severity, POWER, "Plan: power user.", file=plan)
-    shown = merge_flaws(_merge([in_synth, again_in_plan, only_in_plan], {plan: FILE}), rules)
+    shown = merge_flaws(onto_synth_files([in_synth, again_in_plan, only_in_plan], {plan: FILE}), rules)
     assert sorted((f.carrier, f.message, f.file) for f in shown) == [(ADMIN, "Synth: admin.", FILE), (POWER, "Plan: power user.", FILE)]
