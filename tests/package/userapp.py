@@ -22,8 +22,16 @@ def run(command, cwd, env, timeout=600, **kwargs) -> subprocess.CompletedProcess
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
+# What a build never reads: an earlier build's output would even be packaged (setuptools keeps
+# a build/lib copy of every module it ever built, deleted ones included).
+_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "cdktf.out", ".eksiam", "__pycache__", "*.egg-info")
+
+
 def build_wheel(directory: Path) -> Path:
-    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(directory), str(PROJECT_ROOT)],
+    """The wheel of this checkout's sources, built from a copy (nothing written into the checkout)."""
+    source = directory / "source"
+    shutil.copytree(PROJECT_ROOT, source, ignore=_NOT_SOURCE)
+    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(directory), str(source)],
                 cwd=directory, env=os.environ)
     assert built.returncode == 0, built.stderr
     return next(directory.glob("eksiam-*.whl"))
