@@ -96,17 +96,17 @@ def parse_json(data: bytes, source: str, fix: str) -> Any:
 
 
 def nesting_exceeds(text: str, depth: int) -> bool:
-    """Whether ``text`` nests brackets deeper than ``depth``, found without recursion in one
-    pass over its brackets (strings blanked out first): the depth of each closed pair.
-    Malformed bracketing (an unclosed or mismatched bracket) is left for the parser to report.
-    """
+    """Whether ``text`` opens brackets deeper than ``depth``, found without recursion in one
+    pass over its brackets (strings blanked out first), closed or not: the parser recurses
+    into each before it can find the document malformed. Shallower malformed bracketing is
+    the parser's to report."""
     open_brackets: list[str] = []
     for bracket in _NOT_BRACKET.sub("", _STRING.sub('""', text)):
         if bracket in "[{":
             open_brackets.append(bracket)
-        elif open_brackets and open_brackets[-1] == _OPENER[bracket]:
             if len(open_brackets) > depth:
                 return True
+        elif open_brackets and open_brackets[-1] == _OPENER[bracket]:
             open_brackets.pop()
         else:
             return False

@@ -175,8 +175,21 @@ def test_nesting_is_measured_without_recursion():
     # Brackets inside strings are text, not nesting.
     assert not nesting_exceeds(json.dumps({"s": "[" * 10_000}), 256)
     assert not nesting_exceeds('{"s": "\\"[[[[[[[[[["}', 5)
-    # Malformed bracketing is the parser's to report, not called deep.
-    assert not nesting_exceeds("[" * 1000, 256)
+    # Opened deeper is too deep, closed or not (the parser would recurse into each first);
+    # shallower malformed bracketing is the parser's to report.
+    assert nesting_exceeds("[" * 1000, 256)
+    assert nesting_exceeds('{"a": ' * 300 + "1" + "]" * 300, 256)
+    assert not nesting_exceeds("[" * 10 + "}" + "[" * 1000, 256)
+    assert not nesting_exceeds("[[[", 256)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a": ' * 3000 + "1" + "]" * 3000], ids=["unclosed", "mismatched"])
+def test_a_deep_malformed_document_is_refused_with_one_line(tmp_path, capsys, text):
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    code, out, err = check(capsys, "--input", str(path), "--no-checkov")
+    assert code == 2 and out == ""
+    assert f"more than {MAX_JSON_DEPTH} deep" in one_error_line(err)
 
 
 def test_json_at_the_depth_limit_is_read_and_one_deeper_is_refused(tmp_path, capsys):
