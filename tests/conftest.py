@@ -26,7 +26,7 @@ _CLI_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="eksiam-tests-"))
 
 
 # Fixtures that start tools: terraform, or cdktf (jsii's Node process) to synthesize.
-_TOOL_FIXTURES = frozenset({"terraform_cli_config", "synth_dir", "synthesized", "project"})
+_TOOL_FIXTURES = frozenset({"terraform_cli_config", "synth_dir", "synthesized", "project", "fixture_files"})
 _MODULE_MARKED_INTEGRATION = re.compile(r"^pytestmark\s*=.*\bpytest\.mark\.integration\b", re.MULTILINE)
 
 
