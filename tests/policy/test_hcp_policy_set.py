@@ -308,6 +308,7 @@ def equivalence_inputs() -> list[tuple[str, dict, dict | None]]:
 
 EQUIVALENCE = equivalence_inputs()
 _PER_RULE: dict[str, dict[str, tuple[str, list]]] = {}
+_ARRAYS: dict[str, dict[str, list]] = {}
 
 
 def per_rule_of(engine, name: str, inp: dict, config: dict | None) -> dict[str, tuple[str, list]]:
@@ -317,12 +318,19 @@ def per_rule_of(engine, name: str, inp: dict, config: dict | None) -> dict[str, 
     return _PER_RULE[name]
 
 
+def arrays_of(engine, name: str, inp: dict, config: dict | None) -> dict[str, list]:
+    """data.eksiam.hcp.mandatory and .advisory of an equivalence input, evaluated once per worker."""
+    if name not in _ARRAYS:
+        suffix = f" with data.eksiam.config as {json.dumps(config)}" if config else ""
+        found = engine.eval_query(f"m := data.eksiam.hcp.mandatory{suffix}; a := data.eksiam.hcp.advisory{suffix}", inp)[0]
+        _ARRAYS[name] = {"mandatory": found["m"], "advisory": found["a"]}
+    return _ARRAYS[name]
+
+
 def test_equivalence_inputs_exercise_both_arrays(policy_engine):
-    levels = [
-        {level for level, messages in per_rule_of(policy_engine, *i).values() if messages} for i in EQUIVALENCE
-    ]
-    mandatory = [found for found in levels if "mandatory" in found]
-    advisory = [found for found in levels if "advisory" in found]
+    arrays = [arrays_of(policy_engine, *i) for i in EQUIVALENCE]
+    mandatory = [found for found in arrays if found["mandatory"]]
+    advisory = [found for found in arrays if found["advisory"]]
     assert len(EQUIVALENCE) >= 60 and len(mandatory) >= 40 and len(advisory) >= 1
 
 
@@ -331,10 +339,13 @@ def test_free_tier_form_says_what_the_per_rule_form_says(policy_engine, free_tie
                                                           name, inp, config):
     per_rule = per_rule_of(policy_engine, name, inp, config)
     free = free_tier_results(free_tier_engines, free_tier_policies, inp, config)
+    arrays = arrays_of(policy_engine, name, inp, config)
     for level in ("mandatory", "advisory"):
         expected = sorted(m for lvl, messages in per_rule.values() if lvl == level for m in messages)
         got = sorted(m for lvl, messages in free.values() if lvl == level for m in messages)
         assert got == expected, (level, got, expected)
+        # The two arrays a workspace's own policy may query say the same.
+        assert sorted(arrays[level]) == expected, (level, arrays[level], expected)
 
 
 def test_free_tier_set_command_refuses_a_file(tmp_path, capsys):
