@@ -1,6 +1,6 @@
 """The checkov tests' inputs: IAM documents and stacks in the exact shape the SDK synthesizes
 (policy documents as JSON strings, the partition as `${data.aws_partition.X.partition}`), the
-same stacks planned by the real terraform binary (offline provider mirror), and a fake checkov."""
+same stacks planned by the real terraform binary (the project's CLI config), and a fake checkov."""
 
 from __future__ import annotations
 
@@ -8,15 +8,11 @@ import json
 import os
 import shutil
 import subprocess
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-MIRROR = Path("/opt/tf-plugins")
-
 
 def partition_lookup(prefix: str) -> str:
     return "${data.aws_partition." + prefix + "_partition.partition}"
@@ -179,29 +175,11 @@ def terraform_plan(stack: dict, workdir: Path, cli_config: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
+def fixture_files(tmp_path_factory, terraform_cli_config) -> dict[tuple[str, str], Path]:
     """{(framework kind, "good"|"bad"): file}: the synthesized shape and its real plan."""
     if shutil.which("terraform") is None:
         pytest.fail("terraform is not on PATH: the plan fixtures need the real binary")
     root = tmp_path_factory.mktemp("checkov")
-    cli_config = root / "terraform.rc"
-    cli_config.write_text(
-        textwrap.dedent(
-            f"""\
-            provider_installation {{
-              filesystem_mirror {{
-                path    = "{MIRROR}"
-                include = ["registry.terraform.io/hashicorp/aws"]
-              }}
-              direct {{
-                exclude = ["registry.terraform.io/hashicorp/aws"]
-              }}
-            }}
-            """
-        )
-        if MIRROR.is_dir()
-        else ""
-    )
     files: dict[tuple[str, str], Path] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
         plans = {}
@@ -211,7 +189,7 @@ def fixture_files(tmp_path_factory) -> dict[tuple[str, str], Path]:
             synth = synth_dir / "cdk.tf.json"
             synth.write_text(json.dumps(stack, indent=2))
             files[("synth", label)] = synth
-            plans[label] = pool.submit(terraform_plan, stack, root / "plan" / label, cli_config)
+            plans[label] = pool.submit(terraform_plan, stack, root / "plan" / label, terraform_cli_config)
         for label, plan in plans.items():
             files[("plan", label)] = plan.result()
     return files
