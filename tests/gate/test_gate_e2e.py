@@ -21,6 +21,8 @@ from eksiam.gate.terraform import plan_stack
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import write_project
 
+from cli_runs import run_cli
+
 # One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("gate-e2e")]
 
@@ -55,12 +57,6 @@ def admin_attached(synthesized, terraform_cli_config, tmp_path_factory) -> tuple
     synth_file.write_text(json.dumps(stack, indent=2))
     plan_file, _ = plan_stack(synth_file, root / "plan", terraform_cli_config)
     return synth_file, plan_file
-
-
-def run_cli(argv, capsys) -> tuple[int, str, str]:
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_default_pipeline_passes_with_both_engines(clean_run):

@@ -11,17 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from eksiam.cli import main
 from stacks import NODE_STACK
+
+from cli_runs import run_cli
 
 # `stacks` imports cdktf: with the integration tests.
 pytestmark = pytest.mark.integration
-
-
-def run_cli(argv, capsys) -> tuple[int, str, str]:
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("content, expected", [
