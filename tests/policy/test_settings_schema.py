@@ -25,11 +25,6 @@ def throwaway(monkeypatch):
     return THROWAWAY
 
 
-@pytest.fixture()
-def engine(policy_engine):
-    return policy_engine
-
-
 # One query for every setting (the engine prepares a query text once): what varies is input.
 SETTING_QUERY = "x := data.eksiam.lib.config.setting(input.section, input.key) with data.eksiam.config as input.config"
 
@@ -40,7 +35,7 @@ def setting_in_opa(engine, config_data: dict, section: str, key: str):
     return found[0]["x"] if found else None
 
 
-def test_a_declared_setting_reaches_toml_env_opa_and_checkov(throwaway, engine, tmp_path):
+def test_a_declared_setting_reaches_toml_env_opa_and_checkov(throwaway, policy_engine, tmp_path):
     toml = tmp_path / "eksiam.toml"
     toml.write_text("[gate]\nthrowaway_limit = 11\n")
     from_file = load_config(toml, environ={})
@@ -49,7 +44,7 @@ def test_a_declared_setting_reaches_toml_env_opa_and_checkov(throwaway, engine, 
     from_env = load_config(toml, environ={throwaway.env: "13"})
     data = from_env.to_policy_data()
     assert data["gate"]["throwaway_limit"] == 13
-    assert setting_in_opa(engine, data, "gate", "throwaway_limit") == 13
+    assert setting_in_opa(policy_engine, data, "gate", "throwaway_limit") == 13
 
     env = checkov_environment(options_from_config(from_env), tmp_path)
     assert json.loads(env[CHECKOV_SETTINGS_ENV])["gate"]["throwaway_limit"] == 13
@@ -66,11 +61,11 @@ def test_an_undeclared_key_is_still_an_error(tmp_path):
 
 
 @pytest.mark.parametrize("setting", [s for s in SETTINGS if s.rules], ids=lambda s: f"{s.section}.{s.key}")
-def test_every_setting_the_rules_read_reaches_both_engines(setting, engine, tmp_path):
+def test_every_setting_the_rules_read_reaches_both_engines(setting, policy_engine, tmp_path):
     value = _a_value_other_than_the_default(setting)
     config = load_config(None, environ={setting.env: _env_text(value)})
     data = config.to_policy_data()
-    assert setting_in_opa(engine, data, setting.section, setting.rules) == value
+    assert setting_in_opa(policy_engine, data, setting.section, setting.rules) == value
     env = checkov_environment(options_from_config(config), tmp_path)
     assert json.loads(env[CHECKOV_SETTINGS_ENV])[setting.section][setting.rules] == value
 
@@ -95,16 +90,16 @@ def _env_text(value) -> str:
     return json.dumps(value) if isinstance(value, list) else str(value)
 
 
-def test_the_generated_rego_defaults_equal_the_declarations(engine):
+def test_the_generated_rego_defaults_equal_the_declarations(policy_engine):
     generated = (POLICY_DIR / "lib" / "settings.rego").read_text(encoding="utf-8")
     assert generated == settings.rego_module(), "run `python -m eksiam.generated policy` and commit the result"
-    assert engine.eval_query("x := data.eksiam.lib.config.defaults")[0]["x"] == settings.rules_defaults()
+    assert policy_engine.eval_query("x := data.eksiam.lib.config.defaults")[0]["x"] == settings.rules_defaults()
 
 
-def test_without_data_the_rules_read_the_declared_defaults(engine):
+def test_without_data_the_rules_read_the_declared_defaults(policy_engine):
     read = [s for s in SETTINGS if s.rules]
     query = "x := [" + ", ".join(f'data.eksiam.lib.config.setting("{s.section}", "{s.rules}")' for s in read) + "]"
-    found = engine.eval_query(query)[0]["x"]
+    found = policy_engine.eval_query(query)[0]["x"]
     assert found == [settings.rules_defaults()[s.section][s.rules] for s in read]
 
 

@@ -9,13 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rego_harness import POLICY_DIR
+from rego_harness import POLICY_DIR, schema_validator
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SCHEMA = json.loads((POLICY_DIR / "schema" / "role_view.json").read_text())
-# Checked once; validating with it is 30 times cheaper than jsonschema.validate per call.
-VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
-VALIDATOR.check_schema(SCHEMA)
+VALIDATOR = schema_validator(POLICY_DIR / "schema" / "role_view.json")
 
 
 def inputs() -> list[Path]:
