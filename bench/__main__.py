@@ -212,8 +212,8 @@ def bench_fleet() -> dict:
         for size in FLEET_SIZES:
             files = [str(root / f"node-{n:03d}.tf.json") for n in range(size)]
             results[str(size)] = _command([eksiam, "check", "--format", "json", "--output", "report.json", "--input", *files], root)
-        # The largest fleet and one file checkov cannot evaluate (it fails on the whole run
-        # without naming the file): found by halving the run, the others keep their verdicts.
+        # The largest fleet and one file on which a checkov check raises: that file is an
+        # error, the others keep the verdicts of the same run.
         faulty = str(ROOT / "tests" / "fixtures" / "adversarial" / "node_dynamic_inline_policy.tf.json")
         results["largest_and_faulty"] = _command(
             [eksiam, "check", "--format", "json", "--output", "report.json", "--input", *files, faulty], root

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from eksiam.config import load_config
 from eksiam.gate import checkov
-from eksiam.gate.checkov import CheckovOptions, options_from_config, run_checkov, scan_file, scan_files
+from eksiam.gate.checkov import CheckovOptions, find_checkov, options_from_config, run_checkov, scan_file, scan_files
+from eksiam.gate.checkov import warm
 from eksiam.errors import ToolError
 
 from checkov_fixtures import fake_checkov
@@ -129,6 +132,72 @@ def test_eks_scope_leaves_out_roles_that_are_no_eks_roles(tmp_path):
         for scope in ("eks", "iam")
     }
     assert judged == {"eks": {"aws_iam_role.node_role"}, "iam": {"aws_iam_role.node_role", "aws_iam_role.break_glass"}}
+
+
+# checkov 3.3.30's built-in trust check raises on a dynamic inline_policy block it cannot expand.
+RAISES_IN_A_CHECK = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_dynamic_inline_policy.tf.json"
+
+
+@pytest.fixture
+def checkov_starts(monkeypatch) -> list[list[str]]:
+    """The command line of every checkov process the runner starts or takes."""
+    started: list[list[str]] = []
+    start = warm.start
+
+    def recording(command, cwd, env):
+        started.append(list(command))
+        return start(command, cwd, env)
+
+    monkeypatch.setattr(warm, "start", recording)
+    return started
+
+
+def test_a_check_that_raises_fails_its_file_alone_in_one_run(fixture_files, checkov_starts):
+    good, bad = str(fixture_files[("synth", "bad")]), str(RAISES_IN_A_CHECK)
+    alone = scan_files([good], checkov.FRAMEWORK_SYNTH)[good]
+    results = run_checkov([(good, "synth"), (bad, "synth")])
+    assert len(checkov_starts) == 2  # the file alone, then both together: no run again to find the fault
+    assert [path for path, _ in results.errors] == [bad]
+    (why,) = [why for _, why in results.errors]
+    assert "CKV_AWS_61" in why and "aws_iam_role.node_role" in why and bad in why, why
+    assert not any(f.file == bad for f in results.findings), "no verdict on a file a check could not judge"
+    assert {(f.rule, f.resource) for f in results.findings} == {(f.rule, f.resource) for f in alone.findings} != set()
+
+
+def test_a_check_that_raises_on_the_only_file_is_a_tool_error(checkov_starts):
+    with pytest.raises(ToolError, match="CKV_AWS_61 raised on aws_iam_role.node_role"):
+        scan_file(RAISES_IN_A_CHECK, checkov.FRAMEWORK_SYNTH)
+
+
+def crashing_checkov(tmp_path: Path, marker: str) -> str:
+    """checkov, but exiting 2 without a word about which file when any file it is given holds
+    ``marker``: the runner can only find such a file by running fewer files."""
+    return fake_checkov(tmp_path, f"""
+log="{tmp_path}/runs.log"; echo run >> "$log"
+previous=""
+for argument in "$@"; do
+  if [ "$previous" = "--file" ] && grep -q '{marker}' "$argument"; then echo 'Segmentation fault' >&2; exit 2; fi
+  previous="$argument"
+done
+exec {sys.executable} {find_checkov()} "$@"
+""")
+
+
+def test_a_crash_that_names_no_file_is_narrowed_down_by_halving(fixture_files, tmp_path):
+    good = json.loads(fixture_files[("synth", "bad")].read_text())
+    files = []
+    for index in range(8):
+        stack = {**good, "//": {"copy": index, **({"note": "crash-here"} if index in (2, 5) else {})}}
+        files.append(tmp_path / f"stack{index}.tf.json")
+        files[-1].write_text(json.dumps(stack))
+    options = CheckovOptions(executable=crashing_checkov(tmp_path, "crash-here"))
+    result = run_checkov([(str(f), "synth") for f in files], options=options)
+    assert sorted(path for path, _ in result.errors) == [str(files[2]), str(files[5])]
+    assert all("exit 2" in why and "Segmentation fault" in why for _, why in result.errors)
+    judged = {f.file for f in result.findings}
+    assert judged == {str(f) for i, f in enumerate(files) if i not in (2, 5)}
+    runs = (tmp_path / "runs.log").read_text().count("run")
+    assert runs < 2 * len(files), f"{runs} checkov runs for {len(files)} files"
 
 
 def test_snapshots_are_not_for_checkov(tmp_path):

@@ -27,10 +27,10 @@ def served(monkeypatch) -> list[str]:
     taken: list[str] = []
     take = warm.take
 
-    def recording(command, cwd, env):
-        waiting = take(command, cwd, env)
+    def recording(executable, env):
+        waiting = take(executable, env)
         if waiting is not None:
-            taken.append(command[0])
+            taken.append(executable)
         return waiting
 
     monkeypatch.setattr(warm, "take", recording)
@@ -84,15 +84,15 @@ def test_no_waiting_checkov_outlives_the_run(monkeypatch):
     assert marked(marker) == []
 
 
-@pytest.mark.parametrize("first_line", ["#!/usr/bin/env python3", "#!python3", "no interpreter line"])
-def test_a_script_without_a_plain_interpreter_is_not_started_ahead(tmp_path, first_line, served):
+@pytest.mark.parametrize("first_line", ["#!/usr/bin/env python3", "#!python3", "#!/bin/sh", "no interpreter line"])
+def test_a_script_without_a_plain_python_interpreter_is_not_started_ahead(tmp_path, first_line, served):
     script = tmp_path / "checkov"
     script.write_text(f"{first_line}\nprint('checkov')\n")
     script.chmod(0o755)
-    assert warm._interpreter(script) is None
+    assert warm.interpreter_of(script) is None
     with warm_checkov(script, CheckovOptions(), 1):
-        assert warm.take([str(script)], tmp_path, dict(os.environ)) is None
+        assert warm.take(str(script), dict(os.environ)) is None
 
 
 def test_the_interpreter_of_the_installed_script_is_this_python():
-    assert warm._interpreter(find_checkov()) == Path(sys.executable)
+    assert warm.interpreter_of(find_checkov()) == Path(sys.executable)

@@ -17,8 +17,10 @@ on stderr.
 
 Fail closed: checkov missing, a non-zero exit (``--soft-fail`` makes findings exit 0, so any
 other code is a crash), a timeout, a traceback or ``[ERROR]`` log on stderr (checkov logs a
-custom check that fails to load or raises, and carries on without it), output that is not
-checkov's JSON, a parsing error, or zero checks evaluated: each raises :class:`ToolError`.
+custom check that fails to load, and carries on without it), or output that is not checkov's
+JSON: each raises :class:`ToolError`. A check that raises on a resource (checkov carries on
+without its result; the worker, ``worker_script.py``, records which file), a parsing error, or
+zero checks evaluated makes that file's result an error, and the run's other files keep theirs.
 
 checkov's own suppressions (``checkov:skip`` comments) are not honoured: a skipped result is
 reported as a failure. Exceptions go through eksiam's waivers, which name a reason and expire.

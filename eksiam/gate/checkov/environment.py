@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eksiam.errors import UsageError
 from eksiam.gate import POLICY_DIR, limits
 from eksiam.settings import CHECKOV_SETTINGS_ENV
 

@@ -27,7 +27,7 @@ from eksiam.gate.checkov.environment import (
     CheckovOptions,
     checkov_environment,
 )
-from eksiam.gate.checkov.handoff import handoff, write_handoff
+from eksiam.gate.checkov.handoff import Handoff, handoff, write_handoff
 from eksiam.gate.checkov.parser import (
     CheckovFileError,
     CheckovResult,
@@ -38,6 +38,7 @@ from eksiam.gate.checkov.parser import (
     split_by_file,
 )
 from eksiam.gate.checkov import warm
+from eksiam.gate.checkov.worker_script import FAULTS_ENV
 from eksiam.gate.processes import kill_group
 from eksiam.gate.checkov.target import Scope, write_target
 
@@ -89,9 +90,13 @@ def checkov_command(executable: Path, targets: Sequence[Path], framework: str, o
 def scan_file(
     path: str | Path, framework: str, options: CheckovOptions | None = None, identity: Mapping[str, Any] | None = None
 ) -> CheckovResult:
-    """Run checkov with ``framework`` on one file; findings name ``path`` as given."""
+    """Run checkov with ``framework`` on one file; findings name ``path`` as given. A file
+    checkov could not evaluate raises :class:`ToolError`."""
     identities = {str(path): identity} if identity is not None else None
-    return scan_files([path], framework, options, identities)[str(path)]
+    result = scan_files([path], framework, options, identities)[str(path)]
+    if result.errors:
+        raise CheckovFileError(*result.errors[0])
+    return result
 
 
 def scan_files(
@@ -107,8 +112,10 @@ def scan_files(
     (:mod:`eksiam.gate.checkov.handoff`) says which copy is which input, to the custom checks
     and when checkov's results are mapped back. ``identities`` holds OPA's decision per path
     on which resources are EKS roles (policy/main.rego, ``checkov``); the custom checks judge
-    by it when given. A file that holds resources in scope but of
-    which checkov evaluated nothing is an error for that file, never a pass. With ``cache``,
+    by it when given. A file that holds resources in scope but of which checkov evaluated
+    nothing, that checkov could not parse, or on which a check raised (as the checkov worker
+    records it, eksiam.gate.checkov.worker_script) has a result that is an error for that
+    file, never a pass; the other files keep their verdicts. With ``cache``,
     a file whose verdict is stored under the same file, framework, checkov version, checks,
     options and identity is not given to checkov again.
     """
@@ -151,12 +158,15 @@ def scan_files(
         out_dir = scratch_dir / "out"
         home = scratch_dir / "home"
         home.mkdir()
+        faults_file = scratch_dir / "faults.jsonl"
         env = checkov_environment(options, home)
         env[IDENTITY_ENV] = str(write_handoff(given, scratch_dir / "handoff.json"))
+        env[FAULTS_ENV] = str(faults_file)
         label = next(iter(copies)) if len(copies) == 1 else f"{len(copies)} files"
         stdout, _ = _run(checkov_command(executable, list(copies.values()), framework, out_dir, options), scratch_dir, env, options.timeout, label)
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
+        faults = _faults_by_input(faults_file, given)
     try:
         data = json.loads(raw)
     except ValueError:
@@ -167,17 +177,39 @@ def scan_files(
         if of is None:
             raise ToolError(f"checkov reported on {reported}, which it was not given: reinstall checkov==3.3.30")
         reports.setdefault(of, []).append(report)
-    for path, of_path in reports.items():
-        results[path] = parse_output(of_path, framework, path, texts[path])
     for path in copies:
-        if results[path].summary.evaluated == 0:
-            raise CheckovFileError(
-                path,
-                f"checkov evaluated no check on {path} (framework {framework}): "
-                "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan",
-            )
+        try:
+            if path in faults:
+                raise CheckovFileError(path, faults[path])
+            results[path] = parse_output(reports.get(path, []), framework, path, texts[path])
+            if results[path].summary.evaluated == 0:
+                raise CheckovFileError(
+                    path,
+                    f"checkov evaluated no check on {path} (framework {framework}): "
+                    "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan",
+                )
+        except CheckovFileError as error:
+            results[path] = CheckovResult(errors=((path, str(error)),))  # never cached: a verdict it is not
+            continue
         cache.put(CACHE_KIND, keys[path], result_to_json(results[path]))
     return results
+
+
+def _faults_by_input(faults_file: Path, given: Handoff) -> dict[str, str]:
+    """What the checkov worker recorded of each check that raised (worker_script.py), by input:
+    that input's verdict is incomplete. The first fault of each input says why."""
+    try:
+        lines = faults_file.read_text(encoding="utf-8").splitlines() if faults_file.is_file() else []
+        faults = [json.loads(line) for line in lines]
+        by_input: dict[str, str] = {}
+        for fault in faults:
+            of = given.input_of(fault["file"])
+            if of is None:
+                raise ToolError(f"checkov's check {fault['check']} failed on {fault['file']}, which it was not given: reinstall checkov==3.3.30")
+            by_input.setdefault(of, f"checkov's check {fault['check']} raised on {fault['resource']} of {of}: {fault['error']}")
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
+        raise ToolError(f"cannot read which checks checkov could not run ({faults_file}): {error}; rerun the gate") from None
+    return by_input
 
 
 CACHE_KIND = "checkov"
@@ -257,47 +289,28 @@ def _scan_isolating_faults(
     cache: Cache | None,
 ) -> list[CheckovResult]:
     """All files in one checkov run. A file checkov cannot evaluate is an error for that file,
-    and the others still get their verdict: when the failure names its file
-    (:class:`CheckovFileError`), that file is set aside and the rest run again together;
-    otherwise (checkov crashed, timed out or logged an internal error) the files are halved
-    and each half runs again, down to the files that fail: a few faulty files among many
-    cost a few runs each, not a run per file."""
-    remaining = list(paths)
-    results: list[CheckovResult] = []
-    while remaining:
-        try:
-            return results + list(scan_files(remaining, framework, options, identities, cache).values())
-        except CheckovFileError as error:
-            if error.path not in remaining:
-                raise ToolError(str(error)) from None
-            remaining.remove(error.path)
-            results.append(CheckovResult(errors=((error.path, str(error)),)))
-        except ToolError as error:
-            if len(remaining) == 1:
-                return [*results, CheckovResult(errors=((remaining[0], str(error)),))]
-            middle = len(remaining) // 2
-            halves = (remaining[:middle], remaining[middle:])
-            return results + [r for half in halves for r in _scan_isolating_faults(half, framework, options, identities, cache)]
-    return results
+    and the others still get their verdict. Mostly the run itself says which file that is (a
+    check that raised, recorded by the worker; a file checkov evaluated nothing of): see
+    :func:`scan_files`. When it cannot (checkov crashed, timed out or logged an error of its
+    own), the files are halved and each half runs again, down to the files that fail: a few
+    faulty files among many cost a few runs each, not a run per file."""
+    try:
+        return list(scan_files(paths, framework, options, identities, cache).values())
+    except ToolError as error:
+        if len(paths) == 1:
+            return [CheckovResult(errors=((paths[0], str(error)),))]
+        middle = len(paths) // 2
+        return [r for half in (paths[:middle], paths[middle:]) for r in _scan_isolating_faults(half, framework, options, identities, cache)]
 
 
 # --- running ---------------------------------------------------------------------------
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
-    # One started ahead of the inputs (eksiam.gate.checkov.warm) when there is one, else a new one.
-    waiting = warm.take(command, cwd, env)
-    if waiting is not None:
-        process, job = waiting
-    else:
-        job = None
-        try:
-            process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, start_new_session=True,
-            )
-        except OSError as error:
-            raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
+    try:
+        process, job = warm.start(command, cwd, env)
+    except OSError as error:
+        raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
     try:
         stdout, stderr = process.communicate(input=job, timeout=timeout)
     except subprocess.TimeoutExpired:
