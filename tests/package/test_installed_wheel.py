@@ -11,8 +11,7 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 from tests.package.userapp import run, user_env
 
-# One worker computes this module's fixtures once (make test runs pytest-xdist with --dist loadgroup).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
+pytestmark = pytest.mark.integration
 
 USER_STACK = '''
 # eksiam first: it keeps the AWS provider bindings lazy (seconds, not ~20 s, per synth).

@@ -13,7 +13,8 @@ import pytest
 
 from tests.package.userapp import TWO_STACKS, line_of, make_two_stack_app, run, user_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installed-wheel")]
+# One worker computes this module's app and first runs once (make test: pytest-xdist --dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("user-app-findings")]
 
 WAIVER = '''
 [[waiver]]
@@ -138,12 +139,11 @@ def test_every_report_is_written_on_exit_2(installed, app):
     assert done.stdout == ""  # the one error line is on stderr; the report files carry it
 
 
-RAW_ONLY = '''
+RAW_ONLY = '''{track}
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-{track}
 
 TRUST = '{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "ec2.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}}'
 
@@ -163,6 +163,7 @@ class NodeIam(TerraformStack):
 def test_an_app_of_raw_resources_has_a_source_once_it_asks_for_one(installed, tmp_path, tracked):
     """Without eksiam imported nothing records sources: the finding still names its stack and
     construct and says its source is unknown. One call of eksiam.track_sources() is enough."""
+    # Where the README puts it: eksiam first (which also keeps the provider bindings lazy).
     track = "import eksiam\neksiam.track_sources()\n" if tracked else ""
     app = make_two_stack_app(tmp_path / "app", str(installed / "bin" / "python"), RAW_ONLY.format(track=track))
     command = [str(installed / "bin" / "eksiam"), "check", "--format", "json", "--report=text=report.txt", "--no-checkov"]
