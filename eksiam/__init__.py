@@ -25,6 +25,10 @@ from eksiam.props import (
     EksNodeRoleProps,
     RoleProps,
 )
+from eksiam.provider_bindings import register_lazily
+
+# Before the app imports any of the AWS provider bindings (see eksiam.provider_bindings).
+register_lazily()
 
 if TYPE_CHECKING:
     from eksiam.connector import EksConnectorAgentRole

@@ -2,10 +2,9 @@
 
 Two reasons it exists:
 
-* ``cdktf_cdktf_provider_aws/__init__.py`` eagerly imports ~2,200 submodules (~9 s, ~600 MB).
-  We register the package without running that ``__init__`` and import just the submodules
-  the constructs use, which brings a synth down to a few seconds. A user's app that imports
-  the whole package first is unaffected: the real package is then already in ``sys.modules``.
+* It imports just the AWS provider bindings' submodules the constructs use, the package being
+  registered without its ``__init__`` (:mod:`eksiam.provider_bindings`): a synth in a few
+  seconds instead of ~9 s more.
 * cdktf is archived upstream; a move to its community fork is a change to this file only.
 
 jsii runs a Node.js child process: :func:`eksiam.jsii_node.select_node` picks a supported one
@@ -14,31 +13,12 @@ before cdktf starts it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-
 from eksiam.jsii_node import select_node
 
+# The provider bindings' package is registered lazily by `import eksiam`, which runs first.
 select_node()
 
-
-def _register_provider_package_lazily(name: str = "cdktf_cdktf_provider_aws") -> None:
-    if name in sys.modules:
-        return
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.submodule_search_locations is None:
-        return  # let the imports below raise the ordinary ImportError
-    package = types.ModuleType(name)
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__spec__ = spec
-    package.__file__ = spec.origin
-    sys.modules[name] = package
-
-
-_register_provider_package_lazily()
-
-# ruff: noqa: E402 — the imports must follow the registration above.
+# ruff: noqa: E402 — the imports must follow select_node().
 from cdktf import (  # noqa: E402
     App,
     CloudBackend,

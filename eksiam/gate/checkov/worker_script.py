@@ -15,6 +15,7 @@ verdict is incomplete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import warnings
@@ -40,8 +41,11 @@ def record_check_faults(faults_file: str) -> None:
         except Exception as error:
             fault = {"file": scanned_file, "check": self.id, "resource": f"{entity_type}.{entity_name}",
                      "error": f"{type(error).__name__}: {error}"[:300]}
-            with open(faults_file, "a", encoding="utf-8") as stream:
-                stream.write(json.dumps(fault) + "\n")
+            try:
+                with open(faults_file, "a", encoding="utf-8") as stream:
+                    stream.write(json.dumps(fault) + "\n")
+            except OSError:  # unrecorded, so logged: the gate then fails the whole run
+                logging.error("Failed to run check %s on %s, and to record it in %s", self.id, scanned_file, faults_file)
             raise
 
     BaseCheck.run = run_recording_faults  # type: ignore[method-assign]
