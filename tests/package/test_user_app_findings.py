@@ -69,9 +69,10 @@ def test_the_flaw_is_found_at_the_users_line(first_and_cached, app):
     assert all(f["stack"] != "dev" for f in json.loads(first.stdout)["findings"])
 
 
-def test_one_flaw_is_one_finding(first_and_cached):
+def test_one_flaw_is_one_finding_of_both_engines(first_and_cached):
     first, _ = first_and_cached
-    assert len(failing(first)) == 1, [(f["rule"], f["resource"]) for f in failing(first)]
+    (flaw,) = failing(first)
+    assert flaw["rule"] == "EKSIAM-ROLE-003" and flaw["engines"] == ["opa", "checkov"], flaw
 
 
 def test_sarif_points_at_the_users_line_with_the_synthesized_json_related(first_and_cached, app):
