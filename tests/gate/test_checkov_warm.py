@@ -84,10 +84,16 @@ def test_no_waiting_checkov_outlives_the_run(monkeypatch):
     assert marked(marker) == []
 
 
-@pytest.mark.parametrize("first_line", ["#!/usr/bin/env python3", "#!python3", "#!/bin/sh", "no interpreter line"])
-def test_a_script_without_a_plain_python_interpreter_is_not_started_ahead(tmp_path, first_line, served):
+@pytest.mark.parametrize("text", [
+    "#!/usr/bin/env python3\nfrom checkov.main import Checkov\n",
+    "#!python3\nfrom checkov.main import Checkov\n",
+    "#!/bin/sh\n# checkov.main\nexec checkov \"$@\"\n",
+    f"#!{sys.executable}\nprint('a wrapper')\n",
+    "no interpreter line\nfrom checkov.main import Checkov\n",
+], ids=["env", "relative", "shell", "not-checkov", "no-line"])
+def test_only_checkovs_own_script_with_a_plain_python_is_started_ahead(tmp_path, text, served):
     script = tmp_path / "checkov"
-    script.write_text(f"{first_line}\nprint('checkov')\n")
+    script.write_text(text)
     script.chmod(0o755)
     assert warm.interpreter_of(script) is None
     with warm_checkov(script, CheckovOptions(), 1):

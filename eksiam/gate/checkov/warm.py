@@ -7,8 +7,8 @@ Importing checkov is most of a checkov run on the gate's few IAM resources (some
 and it needs nothing from the inputs. :func:`warm_checkov` starts workers ahead, for the length
 of a gate run, one per framework, with the environment the run gives checkov, so that the
 import overlaps the gate's synth and plan. :func:`start` hands a job to a waiting worker whose
-start matches it, else starts a worker for it then; a script whose interpreter is not plainly
-a Python (a wrapper) runs as it is. A worker left without a job is killed when the run ends.
+start matches it, else starts a worker for it then; a script that is not checkov's own (a
+wrapper), or whose interpreter is not named plainly, runs as it is. A worker left without a job is killed when the run ends.
 
 checkov reads settings from its environment as it imports, so a worker serves only a job
 whose environment equals the one it started with, but for ``HOME``, the hand-off and the faults
@@ -112,18 +112,20 @@ def _comparable(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def interpreter_of(script: Path) -> Path | None:
-    """The Python of a console script (its ``#!`` line), when it names one plainly."""
+    """The Python of checkov's own script: its ``#!`` line names one plainly, and it runs
+    ``checkov.main``. None for anything else (a wrapper of the user's), which runs as it is."""
     try:
         with open(script, "rb") as stream:
-            first = stream.readline(512).decode("utf-8", "replace").strip()
+            text = stream.read(4096).decode("utf-8", "replace")
     except OSError:
         return None
-    if not first.startswith("#!"):
+    first = text.partition("\n")[0].strip()
+    if not first.startswith("#!") or "checkov.main" not in text:
         return None
     words = first[2:].split()
     if len(words) != 1:  # `/usr/bin/env python3` and the like: leave it to checkov's own start
         return None
     interpreter = Path(words[0])
-    if not interpreter.name.startswith("python"):  # a wrapper script: run it as it is
+    if not interpreter.name.startswith("python"):
         return None
     return interpreter if interpreter.is_absolute() and os.access(interpreter, os.X_OK) else None
