@@ -200,7 +200,7 @@ def bench_fleet() -> dict:
     from eksiam.config import load_config
     from stacks import NODE_STACK, build_app
 
-    eksiam = str(Path(sys.executable).parent / "eksiam")
+    check = [str(Path(sys.executable).parent / "eksiam"), "check", "--format", "json", "--output", "report.json", "--no-cache"]
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -211,13 +211,12 @@ def bench_fleet() -> dict:
             (root / f"node-{n:03d}.tf.json").write_text(json.dumps(stack))
         for size in FLEET_SIZES:
             files = [str(root / f"node-{n:03d}.tf.json") for n in range(size)]
-            results[str(size)] = _command([eksiam, "check", "--format", "json", "--output", "report.json", "--input", *files], root)
+            # --no-cache: each fleet judged anew, not read from the smaller fleet's verdicts.
+            results[str(size)] = _command([*check, "--input", *files], root)
         # The largest fleet and one file on which a checkov check raises: that file is an
         # error, the others keep the verdicts of the same run.
         faulty = str(ROOT / "tests" / "fixtures" / "adversarial" / "node_dynamic_inline_policy.tf.json")
-        results["largest_and_faulty"] = _command(
-            [eksiam, "check", "--format", "json", "--output", "report.json", "--input", *files, faulty], root
-        )
+        results["largest_and_faulty"] = _command([*check, "--input", *files, faulty], root)
     results["ratio_largest_to_one"] = results[str(max(FLEET_SIZES))]["seconds"] / results[str(min(FLEET_SIZES))]["seconds"]
     results["ratio_faulty_to_largest"] = results["largest_and_faulty"]["seconds"] / results[str(max(FLEET_SIZES))]["seconds"]
     return results
