@@ -206,6 +206,18 @@ def test_a_crash_that_names_no_file_is_narrowed_down_by_halving(fixture_files, t
     assert runs < len(files), f"{runs} checkov runs for {len(files)} files: no fewer than one per file"
 
 
+@pytest.mark.parametrize(("record", "expected"), [
+    ("not json", "cannot read which checks checkov could not run"),
+    ('{"file": "/elsewhere/cdk.tf.json", "check": "CKV_AWS_61", "resource": "aws_iam_role.r", "error": "KeyError"}',
+     "CKV_AWS_61 raised on /elsewhere/cdk.tf.json, which it was not given"),
+], ids=["unreadable", "another-file"])
+def test_a_fault_record_the_gate_cannot_place_fails_the_run(fixture_files, tmp_path, record, expected):
+    report = json.dumps({"check_type": "terraform_json", "results": {"passed_checks": [], "failed_checks": []}})
+    options = CheckovOptions(executable=fake_checkov(tmp_path, f"echo '{record}' >> \"$EKSIAM_CHECKOV_FAULTS\"; echo '{report}'"))
+    with pytest.raises(ToolError, match=expected):
+        scan_file(fixture_files[("synth", "good")], checkov.FRAMEWORK_SYNTH, options)
+
+
 def test_snapshots_are_not_for_checkov(tmp_path):
     result = run_checkov([(tmp_path / "snapshot.json", "snapshot")])
     assert result.summary.evaluated == 0 and result.findings == ()

@@ -200,15 +200,15 @@ def _faults_by_input(faults_file: Path, given: Handoff) -> dict[str, str]:
     that input's verdict is incomplete. The first fault of each input says why."""
     try:
         lines = faults_file.read_text(encoding="utf-8").splitlines() if faults_file.is_file() else []
-        faults = [json.loads(line) for line in lines]
-        by_input: dict[str, str] = {}
-        for fault in faults:
-            of = given.input_of(fault["file"])
-            if of is None:
-                raise ToolError(f"checkov's check {fault['check']} failed on {fault['file']}, which it was not given: reinstall checkov==3.3.30")
-            by_input.setdefault(of, f"checkov's check {fault['check']} raised on {fault['resource']} of {of}: {fault['error']}")
+        faults = [(str(f["file"]), str(f["check"]), str(f["resource"]), str(f["error"])) for f in map(json.loads, lines)]
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
         raise ToolError(f"cannot read which checks checkov could not run ({faults_file}): {error}; rerun the gate") from None
+    by_input: dict[str, str] = {}
+    for file, check, resource, why in faults:
+        of = given.input_of(file)
+        if of is None:
+            raise ToolError(f"checkov's check {check} raised on {file}, which it was not given: reinstall checkov==3.3.30")
+        by_input.setdefault(of, f"checkov's check {check} raised on {resource} of {of}: {why}")
     return by_input
 
 
