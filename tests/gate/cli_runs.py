@@ -1,4 +1,5 @@
-"""The CLI run in this process, as a user runs it: exit code, stdout and stderr."""
+"""The CLI run in this process, as a user runs it: exit code, stdout and stderr; and what bad
+input must print (one error line, no traceback)."""
 
 from __future__ import annotations
 
@@ -11,3 +12,9 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     code = main(argv)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def one_error_line(err: str) -> str:
+    """``err``, asserted to be the one line the CLI prints for bad input or a failed tool."""
+    assert err.count("\n") == 1 and err.startswith("eksiam: error: ") and "Traceback" not in err, err
+    return err.strip()

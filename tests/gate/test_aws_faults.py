@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from eksiam.cli import main
+
+from cli_runs import run_cli
 
 _ERROR = """<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
   <Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>
@@ -80,12 +81,6 @@ def iam(monkeypatch, tmp_path) -> Iterator[FakeIam]:
         server.server_close()
 
 
-def verify(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(["verify", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def error_line(err: str) -> str:
     lines = [line for line in err.splitlines() if line.startswith("eksiam: error: ")]
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -114,7 +109,7 @@ def test_every_iam_error_exits_3_with_its_own_code_and_advice(
 ):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the retry test below covers retries
     iam.status, iam.body = status, _ERROR.format(kind=kind, code=code, message=message)
-    exit_code, out, err = verify(capsys)
+    exit_code, out, err = run_cli(["verify"], capsys)
     line = error_line(err)
     assert exit_code == 3 and out == ""
     assert code in line
@@ -126,7 +121,7 @@ def test_every_iam_error_exits_3_with_its_own_code_and_advice(
 def test_a_500_that_is_not_an_aws_answer_exits_3(iam, capsys, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     iam.status, iam.body, iam.content_type = 500, "<html><body>Bad gateway of a proxy</body></html>", "text/html"
-    exit_code, out, err = verify(capsys)
+    exit_code, out, err = run_cli(["verify"], capsys)
     line = error_line(err)
     assert exit_code == 3 and out == ""
     assert "HTTP 500" in line and "grant" not in line
@@ -134,7 +129,7 @@ def test_a_500_that_is_not_an_aws_answer_exits_3(iam, capsys, monkeypatch):
 
 def test_retries_on_a_failing_iam_are_bounded(iam, capsys):
     iam.status, iam.body = 500, _ERROR.format(kind="Receiver", code="InternalFailure", message="internal error")
-    exit_code, _, err = verify(capsys)
+    exit_code, _, err = run_cli(["verify"], capsys)
     line = error_line(err)
     assert exit_code == 3
     assert len(iam.requests) == 3 and "after 3 attempts" in line
@@ -143,14 +138,14 @@ def test_retries_on_a_failing_iam_are_bounded(iam, capsys):
 def test_the_users_retry_setting_wins(iam, capsys, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
     iam.status, iam.body = 400, _ERROR.format(kind="Sender", code="Throttling", message="Rate exceeded")
-    exit_code, _, err = verify(capsys)
+    exit_code, _, err = run_cli(["verify"], capsys)
     assert exit_code == 3 and len(iam.requests) == 2 and "throttled" in error_line(err)
 
 
 def test_verify_checks_the_snapshot_it_read_and_saves_none_unless_asked(iam, capsys, tmp_path):
     # An account without any EKS role: the snapshot is read, checked, and fails closed
     # (EKSIAM-INPUT-001: no role the rules could judge).
-    exit_code, out, _ = verify(capsys, "--format", "json")
+    exit_code, out, _ = run_cli(["verify", "--format", "json"], capsys)
     report = json.loads(out)
     assert exit_code == 1
     assert "EKSIAM-INPUT-001" in {f["rule"] for f in report["findings"]}
@@ -158,7 +153,7 @@ def test_verify_checks_the_snapshot_it_read_and_saves_none_unless_asked(iam, cap
     assert not (tmp_path / ".eksiam").exists()  # no shared snapshot file another run could rewrite
 
     saved = tmp_path / "snapshots" / "account.json"
-    exit_code, out, _ = verify(capsys, "--format", "json", "--snapshot", str(saved))
+    exit_code, out, _ = run_cli(["verify", "--format", "json", "--snapshot", str(saved)], capsys)
     assert exit_code == 1
     assert json.loads(saved.read_text()) == {"Policies": [], "RoleDetailList": []}
     assert json.loads(out)["findings"][0]["file"] == str(saved)

@@ -14,7 +14,7 @@ import pytest
 
 from eksiam.config import load_config
 from eksiam.gate import checkov
-from eksiam.gate.checkov import CheckovOptions, find_checkov, options_from_config, run_checkov, scan_file, scan_files
+from eksiam.gate.checkov import CheckovOptions, options_from_config, run_checkov, scan_file, scan_files
 from eksiam.gate.checkov import warm
 from eksiam.errors import ToolError
 

@@ -11,25 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from eksiam.cli import main
 from eksiam.errors import UsageError
 from eksiam.gate.limits import Limits, read_limits
 
+from cli_runs import run_cli
+
 SECURE = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
 VARIABLES = ("EKSIAM_MAX_INPUT_MB", "EKSIAM_OPA_TIMEOUT", "EKSIAM_CHECKOV_TIMEOUT")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("variable", VARIABLES)
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "nan", "inf"])
 def test_a_bad_limit_stops_an_input_check_before_opa_runs(capsys, monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
-    code, out, err = run(capsys, "check", "--input", str(SECURE))
+    code, out, err = run_cli(["check", "--input", str(SECURE)], capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and f"{variable}={value!r} is not a positive number" in err
     assert "eksiam: opa" not in err and "Traceback" not in err
@@ -50,7 +45,7 @@ def test_checkovs_own_options_refuse_what_the_gate_refuses(monkeypatch, value):
 @pytest.mark.parametrize("variable", VARIABLES)
 def test_a_bad_limit_stops_an_app_check_before_synth(project, capsys, monkeypatch, variable):
     monkeypatch.setenv(variable, "ten")
-    code, out, err = run(capsys, "check")
+    code, out, err = run_cli(["check"], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and variable in err
     assert not (project / "cdktf.out").exists() and not (project / ".eksiam").exists()
 
@@ -59,20 +54,20 @@ def test_a_bad_limit_stops_verify_before_aws_is_asked(capsys, monkeypatch, tmp_p
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # never reached
     monkeypatch.setenv("EKSIAM_OPA_TIMEOUT", "soon")
-    code, _, err = run(capsys, "verify")
+    code, _, err = run_cli(["verify"], capsys)
     assert code == 2 and err.count("\n") == 1 and "EKSIAM_OPA_TIMEOUT" in err and "unreachable" not in err
 
 
 def test_a_bad_provider_mirror_stops_an_app_check_before_synth(project, capsys, monkeypatch):
     monkeypatch.setenv("EKSIAM_PROVIDER_MIRROR", str(project / "no-such-mirror"))
-    code, _, err = run(capsys, "check")
+    code, _, err = run_cli(["check"], capsys)
     assert code == 2 and err.count("\n") == 1 and "EKSIAM_PROVIDER_MIRROR" in err
     assert not (project / "cdktf.out").exists()
 
 
 def test_a_missing_checkov_stops_the_check_before_opa_runs(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("EKSIAM_CHECKOV", str(tmp_path / "no-checkov-here"))
-    code, _, err = run(capsys, "check", "--input", str(SECURE))
+    code, _, err = run_cli(["check", "--input", str(SECURE)], capsys)
     assert code == 3 and err.count("\n") == 1 and "checkov is not installed" in err
     assert "eksiam: opa" not in err
 
@@ -93,6 +88,6 @@ def test_opa_timeout_is_obeyed_and_named_when_it_expires(capsys, monkeypatch):
         silent.listen()
         monkeypatch.setenv("EKSIAM_OPA_TIMEOUT", "0.3")
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        code, out, err = run(capsys, "check", "--input", str(SECURE), "--opa-url", url, "--no-checkov")
+        code, out, err = run_cli(["check", "--input", str(SECURE), "--opa-url", url, "--no-checkov"], capsys)
     assert code == 3 and out == "" and err.count("\n") == 1
     assert "did not answer within 0.3s" in err and "raise EKSIAM_OPA_TIMEOUT" in err

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from eksiam.cli import main
 from eksiam.gate.jsonfile import nesting_exceeds
 from eksiam.gate.limits import MAX_JSON_DEPTH
+
+from cli_runs import one_error_line, run_cli
 
 ADVERSARIAL = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial"
 MANIFEST = json.loads((ADVERSARIAL / "manifest.json").read_text())
@@ -27,22 +28,11 @@ FAULTS = [case for case in MANIFEST if case["kind"] == "fault"]
 DUPLICATE_KEY_CASES = [case for case in MANIFEST if "dupkey" in case["case"]]
 
 
-def check(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(["check", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_error_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("eksiam: error: ") and "Traceback" not in err, err
-    return err.strip()
-
-
 @pytest.mark.parametrize("case", FAULTS, ids=[c["case"] for c in FAULTS])
 @pytest.mark.parametrize("engines", [["--no-checkov"], []], ids=["opa-alone", "both-engines"])
 def test_fault_corpus_is_refused_with_one_line(capsys, case, engines):
     path = ADVERSARIAL / case["synth"]
-    code, out, err = check(capsys, "--input", str(path), *engines)
+    code, out, err = run_cli(["check", "--input", str(path), *engines], capsys)
     line = one_error_line(err)
     assert code == 2 and out == ""
     assert str(path) in line
@@ -62,7 +52,7 @@ def test_each_fault_gets_its_own_reason(capsys):
     }
     assert set(expected) == {case["case"] for case in FAULTS}
     for case in FAULTS:
-        _, _, err = check(capsys, "--input", str(ADVERSARIAL / case["synth"]), "--no-checkov")
+        _, _, err = run_cli(["check", "--input", str(ADVERSARIAL / case["synth"]), "--no-checkov"], capsys)
         name, reason = case["case"], expected[case["case"]]
         assert reason in one_error_line(err), name
 
@@ -70,7 +60,7 @@ def test_each_fault_gets_its_own_reason(capsys):
 @pytest.mark.parametrize("case", DUPLICATE_KEY_CASES, ids=[c["case"] for c in DUPLICATE_KEY_CASES])
 def test_a_repeated_key_is_refused_naming_the_key_and_its_line(capsys, case):
     path = ADVERSARIAL / case["synth"]
-    code, out, err = check(capsys, "--input", str(path), "--no-checkov")
+    code, out, err = run_cli(["check", "--input", str(path), "--no-checkov"], capsys)
     line = one_error_line(err)
     assert code == 2 and out == ""
     found = re.search(r"repeats the key '([^']+)' in one object \(line (\d+), column (\d+)\)", line)
@@ -95,14 +85,14 @@ def test_a_repeated_key_deep_in_a_plan_is_refused_too(tmp_path, capsys):
     doctored = plan.replace('"role":', '"role":"NodeInstanceRole","role":', 1)
     path = tmp_path / "plan.json"
     path.write_text(doctored)
-    code, _, err = check(capsys, "--input", str(path), "--no-checkov")
+    code, _, err = run_cli(["check", "--input", str(path), "--no-checkov"], capsys)
     assert code == 2 and "repeats the key 'role'" in one_error_line(err) and "line 1," in err
 
 
 def test_a_repeated_key_in_cdktf_json_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cdktf.json").write_text('{"app": "python3 evil.py",\n "app": "python3 main.py"}\n')
-    code, _, err = check(capsys)
+    code, _, err = run_cli(["check"], capsys)
     assert code == 2 and "repeats the key 'app'" in one_error_line(err) and "line 2" in err
     assert not (tmp_path / "cdktf.out").exists()
 
@@ -115,14 +105,14 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, capsy
     with open(path, "wb") as stream:  # sparse: 2 MB on paper, nothing to read
         stream.truncate(2 * 1024 * 1024)
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", "1")
-    code, _, err = check(capsys, "--input", str(path), "--no-checkov")
+    code, _, err = run_cli(["check", "--input", str(path), "--no-checkov"], capsys)
     line = one_error_line(err)
     assert code == 2 and "is 2.0 MB, over the 1 MB limit" in line and "EKSIAM_MAX_INPUT_MB" in line
 
 
 def test_an_endless_device_is_read_only_up_to_the_limit(capsys, monkeypatch):
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", "1")
-    code, _, err = check(capsys, "--input", "/dev/zero", "--no-checkov")
+    code, _, err = run_cli(["check", "--input", "/dev/zero", "--no-checkov"], capsys)
     assert code == 2 and "holds more than the 1 MB limit" in one_error_line(err)
 
 
@@ -143,7 +133,7 @@ def test_a_pipe_that_never_ends_is_read_only_up_to_the_limit(tmp_path, capsys, m
     writer.start()
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", "2")
     try:
-        code, _, err = check(capsys, "--input", str(fifo), "--no-checkov")
+        code, _, err = run_cli(["check", "--input", str(fifo), "--no-checkov"], capsys)
     finally:
         stop.set()
     writer.join(timeout=10)
@@ -154,14 +144,14 @@ def test_a_pipe_that_never_ends_is_read_only_up_to_the_limit(tmp_path, capsys, m
 def test_a_waivers_file_is_bounded_too(capsys, monkeypatch):
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", "1")
     secure = ADVERSARIAL / "node_secure_description.tf.json"
-    code, _, err = check(capsys, "--input", str(secure), "--no-checkov", "--waivers", "/dev/zero")
+    code, _, err = run_cli(["check", "--input", str(secure), "--no-checkov", "--waivers", "/dev/zero"], capsys)
     assert code == 2 and "waivers file /dev/zero holds more than the 1 MB limit" in one_error_line(err)
 
 
 def test_a_file_within_the_limit_is_read(capsys, monkeypatch):
     path = ADVERSARIAL / "node_secure_description.tf.json"
     monkeypatch.setenv("EKSIAM_MAX_INPUT_MB", f"{path.stat().st_size / (1024 * 1024) * 1.01:.6f}")
-    code, out, _ = check(capsys, "--input", str(path), "--no-checkov", "--format", "json")
+    code, out, _ = run_cli(["check", "--input", str(path), "--no-checkov", "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["passed"] is True
 
 
@@ -187,7 +177,7 @@ def test_nesting_is_measured_without_recursion():
 def test_a_deep_malformed_document_is_refused_with_one_line(tmp_path, capsys, text):
     path = tmp_path / "deep.json"
     path.write_text(text)
-    code, out, err = check(capsys, "--input", str(path), "--no-checkov")
+    code, out, err = run_cli(["check", "--input", str(path), "--no-checkov"], capsys)
     assert code == 2 and out == ""
     assert f"more than {MAX_JSON_DEPTH} deep" in one_error_line(err)
 
@@ -200,5 +190,5 @@ def test_json_at_the_depth_limit_is_read_and_one_deeper_is_refused(tmp_path, cap
         text = json.dumps(base)[:-1] + f', "//x": {nested}' + "}"
         path = tmp_path / f"depth-{depth}.tf.json"
         path.write_text(text)
-        code, _, err = check(capsys, "--input", str(path), "--no-checkov")
+        code, _, err = run_cli(["check", "--input", str(path), "--no-checkov"], capsys)
         assert code == code_expected, err

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from eksiam.cli import main
+
+from cli_runs import one_error_line, run_cli
 
 SECURE = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
 
@@ -48,44 +49,33 @@ def read_only(directory: Path) -> Iterator[Path]:
             directory.chmod(mode)
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("eksiam: error: ") and "Traceback" not in err, err
-    return err
-
-
 def test_synth_in_a_read_only_project(project, capsys):
     with read_only(project):
-        code, out, err = run(capsys, "synth")
-    assert code == 2 and out == "" and str(project) in one_line(err)
+        code, out, err = run_cli(["synth"], capsys)
+    assert code == 2 and out == "" and str(project) in one_error_line(err)
     assert not (project / "cdktf.out").exists()
 
 
 def test_check_in_a_read_only_project(project, capsys):
     with read_only(project):
-        code, out, err = run(capsys, "check")
-    assert code == 2 and out == "" and f"{project}/.eksiam" in one_line(err)
+        code, out, err = run_cli(["check"], capsys)
+    assert code == 2 and out == "" and f"{project}/.eksiam" in one_error_line(err)
 
 
 def test_check_into_a_read_only_output_stops_before_synth(project, capsys):
     stacks = project / "cdktf.out" / "stacks"
     stacks.mkdir(parents=True)
     with read_only(stacks):
-        code, _, err = run(capsys, "check")
-    assert code == 2 and str(stacks) in one_line(err)  # one line: no step ran
+        code, _, err = run_cli(["check"], capsys)
+    assert code == 2 and str(stacks) in one_error_line(err)  # one line: no step ran
     assert not any(p.name.startswith(".cdktf.out.") for p in project.iterdir())  # no staging left
 
 
 def test_synth_out_into_a_read_only_directory(project, capsys, tmp_path_factory):
     locked = tmp_path_factory.mktemp("locked")
     with read_only(locked):
-        code, _, err = run(capsys, "synth", "--out", str(locked / "out"))
-    assert code == 2 and str(locked) in one_line(err)
+        code, _, err = run_cli(["synth", "--out", str(locked / "out")], capsys)
+    assert code == 2 and str(locked) in one_error_line(err)
 
 
 @pytest.mark.parametrize("option", ["--output", "--report"])
@@ -96,24 +86,24 @@ def test_report_into_a_read_only_directory_stops_before_opa(tmp_path, capsys, mo
     target = locked / "report.sarif"
     argv = [option, str(target)] if option == "--output" else [option, f"sarif={target}"]
     with read_only(locked):
-        code, out, err = run(capsys, "check", "--input", str(SECURE), "--no-checkov", *argv)
-    assert code == 2 and out == "" and str(target) in one_line(err) and f"{locked} is not writable" in err
+        code, out, err = run_cli(["check", "--input", str(SECURE), "--no-checkov", *argv], capsys)
+    assert code == 2 and out == "" and str(target) in one_error_line(err) and f"{locked} is not writable" in err
     assert "eksiam: opa" not in err
 
 
 def test_report_into_a_read_only_working_directory(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with read_only(tmp_path):
-        code, _, err = run(capsys, "check", "--input", str(SECURE), "--no-checkov", "--output", "report.json")
-    assert code == 2 and "report.json" in one_line(err) and str(tmp_path) in err
+        code, _, err = run_cli(["check", "--input", str(SECURE), "--no-checkov", "--output", "report.json"], capsys)
+    assert code == 2 and "report.json" in one_error_line(err) and str(tmp_path) in err
 
 
 def test_snapshot_into_a_read_only_directory_stops_before_aws(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # would be "unreachable" if asked
     with read_only(tmp_path):
-        code, _, err = run(capsys, "verify", "--snapshot", "snapshot.json")
-    assert code == 2 and "snapshot.json" in one_line(err) and "unreachable" not in err
+        code, _, err = run_cli(["verify", "--snapshot", "snapshot.json"], capsys)
+    assert code == 2 and "snapshot.json" in one_error_line(err) and "unreachable" not in err
 
 
 def test_report_to_a_pipe_is_written_in_place(tmp_path, capsys):
@@ -123,7 +113,7 @@ def test_report_to_a_pipe_is_written_in_place(tmp_path, capsys):
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    code, _, err = run(capsys, "check", "--input", str(SECURE), "--no-checkov", "--format", "json", "--output", str(fifo))
+    code, _, err = run_cli(["check", "--input", str(SECURE), "--no-checkov", "--format", "json", "--output", str(fifo)], capsys)
     reader.join(timeout=30)
     assert code == 0, err
     assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -18,10 +18,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from eksiam.cli import main
 from eksiam.gate import POLICY_DIR
 from tests.opa_double import OpaServerDouble
 from eksiam.gate.report.rules import load_rule_metadata
+
+from cli_runs import one_error_line, run_cli
 
 SECURE = Path(__file__).resolve().parents[1] / "fixtures" / "adversarial" / "node_secure_description.tf.json"
 RULE_IDS = sorted(load_rule_metadata(POLICY_DIR))
@@ -91,14 +92,7 @@ def fake_opa() -> Iterator[FakeOpa]:
 
 
 def check(capsys, url: str, *extra: str) -> tuple[int, str, str]:
-    code = main(["check", "--input", str(SECURE), "--opa-url", url, "--no-checkov", "--format", "json", *extra])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_line(err: str) -> str:
-    assert err.count("\n") == 1 and err.startswith("eksiam: error: ") and "Traceback" not in err, err
-    return err
+    return run_cli(["check", "--input", str(SECURE), "--opa-url", url, "--no-checkov", "--format", "json", *extra], capsys)
 
 
 def test_the_policy_set_declares_rule_ids():
@@ -109,7 +103,7 @@ def test_a_made_up_rule_id_fails_closed(fake_opa, capsys):
     fake_opa.rules = ["bogus"]
     code, out, err = check(capsys, fake_opa.url)
     assert code == 3 and out == ""
-    line = one_line(err)
+    line = one_error_line(err)
     assert f"did not evaluate {len(RULE_IDS)} of the gate's {len(RULE_IDS)} rules" in line
     assert fake_opa.decisions == 1  # it answered; the answer was refused
 
@@ -117,21 +111,21 @@ def test_a_made_up_rule_id_fails_closed(fake_opa, capsys):
 def test_one_rule_missing_fails_closed_naming_it(fake_opa, capsys):
     fake_opa.rules = [rule for rule in RULE_IDS if rule != "EKSIAM-NODE-003"]
     code, out, err = check(capsys, fake_opa.url)
-    assert code == 3 and out == "" and "(EKSIAM-NODE-003)" in one_line(err)
+    assert code == 3 and out == "" and "(EKSIAM-NODE-003)" in one_error_line(err)
 
 
 def test_a_rule_the_gate_does_not_know_fails_closed(fake_opa, capsys):
     fake_opa.rules = [*RULE_IDS, "EKSIAM-NODE-999"]
     code, out, err = check(capsys, fake_opa.url)
     assert code == 3 and out == ""
-    assert "reported rules the gate does not know" in one_line(err) and "EKSIAM-NODE-999" in err
+    assert "reported rules the gate does not know" in one_error_line(err) and "EKSIAM-NODE-999" in err
 
 
 def test_a_server_that_does_not_keep_the_uploaded_policies_fails_closed(fake_opa, capsys):
     fake_opa.stores_policies = False  # answers every id, evaluates nothing of ours
     code, out, err = check(capsys, fake_opa.url)
     assert code == 3 and out == ""
-    assert "does not hold the policy" in one_line(err)
+    assert "does not hold the policy" in one_error_line(err)
     assert fake_opa.decisions == 0  # refused before any input was sent
 
 
@@ -154,6 +148,6 @@ def test_a_real_opa_by_url_passes_and_fails_as_the_embedded_one(capsys, monkeypa
         code, out, err = check(capsys, server.url)
         assert code == 0 and json.loads(out)["passed"] is True, err
         admin = SECURE.parent / "node_power_user_access.tf.json"
-        code = main(["check", "--input", str(admin), "--opa-url", server.url, "--no-checkov", "--format", "json"])
-        report = json.loads(capsys.readouterr().out)
+        code, out, _ = run_cli(["check", "--input", str(admin), "--opa-url", server.url, "--no-checkov", "--format", "json"], capsys)
+        report = json.loads(out)
     assert code == 1 and report["findings"]
