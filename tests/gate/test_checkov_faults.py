@@ -1,6 +1,7 @@
 """How the gate runs checkov and fails closed around it: a checkov that hangs, crashes, prints
 no JSON or a traceback, evaluates nothing, or is missing is a tool error (exit 3), never a
-pass; and what checkov is given (IAM resources only, the run's scope and options)."""
+pass; a check that raises on one file fails that file, not its run's others; and what checkov
+is given (IAM resources only, the run's scope and options)."""
 
 from __future__ import annotations
 
@@ -164,7 +165,7 @@ def test_a_check_that_raises_fails_its_file_alone_in_one_run(fixture_files, chec
     assert {(f.rule, f.resource) for f in results.findings} == {(f.rule, f.resource) for f in alone.findings} != set()
 
 
-def test_a_check_that_raises_on_the_only_file_is_a_tool_error(checkov_starts):
+def test_a_check_that_raises_on_the_only_file_is_a_tool_error():
     with pytest.raises(ToolError, match="CKV_AWS_61 raised on aws_iam_role.node_role"):
         scan_file(RAISES_IN_A_CHECK, checkov.FRAMEWORK_SYNTH)
 

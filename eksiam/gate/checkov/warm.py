@@ -8,7 +8,8 @@ and it needs nothing from the inputs. :func:`warm_checkov` starts workers ahead,
 of a gate run, one per framework, with the environment the run gives checkov, so that the
 import overlaps the gate's synth and plan. :func:`start` hands a job to a waiting worker whose
 start matches it, else starts a worker for it then; a script that is not checkov's own (a
-wrapper), or whose interpreter is not named plainly, runs as it is. A worker left without a job is killed when the run ends.
+wrapper), or whose interpreter is not named plainly, runs as it is. A worker left without a
+job is killed when the run ends.
 
 checkov reads settings from its environment as it imports, so a worker serves only a job
 whose environment equals the one it started with, but for ``HOME``, the hand-off and the faults
