@@ -73,7 +73,8 @@ def warm_checkov(executable: Path, options: CheckovOptions, count: int) -> Itera
 def start(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> tuple[subprocess.Popen[str], str | None]:
     """A process for the checkov run ``command`` (whose first word is the checkov script), and
     what to write to its stdin (``communicate(input=...)``): a waiting one whose start matches,
-    else a worker started now, else (the script's interpreter unknown) the script itself.
+    else a worker started now, else (a script that is not checkov's own, or whose interpreter
+    is not named plainly: :func:`interpreter_of`) the script itself.
     Raises OSError when nothing can be started."""
     job = json.dumps({"args": list(command[1:]), "cwd": str(cwd), "env": dict(env)}) + "\n"
     waiting = take(command[0], env)
