@@ -23,6 +23,13 @@ SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 # provider mirror): named in the environment before any cdktf import, because jsii's Node
 # process copies the environment once, when it starts; written by `terraform_cli_config`.
 _CLI_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="eksiam-tests-"))
+# jsii unpacks every assembly once into a package cache under HOME (the AWS provider's is
+# ~0.4 GB, ~10 s to unpack). A test that gives a process a HOME of its own points it at this
+# cache, as a CI runner restores its caches: what such a test checks is not jsii's unpacking.
+JSII_PACKAGE_CACHE = {
+    "JSII_RUNTIME_PACKAGE_CACHE_ROOT": os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT")
+    or str(Path.home() / ".cache" / "aws" / "jsii" / "package-cache"),
+}
 
 
 # Fixtures that start tools: terraform, or cdktf (jsii's Node process) to synthesize.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import JSII_PACKAGE_CACHE, PROJECT_ROOT
 from tests.package.ci_steps import run_action, run_gitlab_job
 from tests.package.userapp import TWO_STACKS, dependencies_without_eksiam, make_two_stack_app, run, tool_path, user_env
 
@@ -35,6 +35,7 @@ def runner_env(tmp_path_factory) -> dict[str, str]:
         # The dependencies' own commands (checkov) come with their install: this run's, last on PATH.
         "PATH": os.pathsep.join(map(str, [python_bin, *tool_path(), Path(sys.executable).parent])),
         "HOME": str(root),
+        **JSII_PACKAGE_CACHE,
         "PYTHONPATH": str(dependencies_without_eksiam(root / "dependencies")),
         "PIP_NO_INDEX": "1",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",

@@ -13,7 +13,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import JSII_PACKAGE_CACHE, PROJECT_ROOT
 
 DEPENDENCIES = Path(sysconfig.get_path("purelib"))
 
@@ -75,6 +75,7 @@ def user_env(venv_dir: Path) -> dict[str, str]:
     return {
         "PATH": os.pathsep.join(map(str, path)),
         "HOME": str(venv_dir.parent),
+        **JSII_PACKAGE_CACHE,
         "CHECKPOINT_DISABLE": "1",
         "CDKTF_DISABLE_TELEMETRY": "true",
     }

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import JSII_PACKAGE_CACHE, PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def test_readme_example_synthesizes(tmp_path):
     (tmp_path / "app.py").write_text(readme_example())
     done = subprocess.run(
         [sys.executable, "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "HOME": str(tmp_path)},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "HOME": str(tmp_path), **JSII_PACKAGE_CACHE},
     )
     assert done.returncode == 0, done.stderr
     stack = json.loads((tmp_path / "cdktf.out" / "stacks" / "eks-iam" / "cdk.tf.json").read_text())
