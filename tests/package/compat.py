@@ -20,7 +20,7 @@ import tempfile
 import venv
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import JSII_PACKAGE_CACHE, PROJECT_ROOT
 from tests.package.userapp import build_wheel, make_two_stack_app, run, tool_path
 
 OPA_BINDINGS = "opa-golib-python-bindings==0.4.4"
@@ -53,7 +53,7 @@ def check_end(name: str, requirements: list[str], wheel: Path, root: Path) -> st
     subprocess.run(pip, check=True, capture_output=True)
     versions = run([str(python), "-c", "import importlib.metadata as m; print(*(m.version(p) for p in "
                     "('cdktf', 'cdktf-cdktf-provider-aws', 'checkov', 'jsii')))"], root, os.environ).stdout.split()
-    env = {"PATH": os.pathsep.join(map(str, [env_dir / "bin", *tool_path()])), "HOME": str(root),
+    env = {"PATH": os.pathsep.join(map(str, [env_dir / "bin", *tool_path()])), "HOME": str(root), **JSII_PACKAGE_CACHE,
            "CHECKPOINT_DISABLE": "1", "CDKTF_DISABLE_TELEMETRY": "true"}
     with tempfile.TemporaryDirectory() as scratch:
         app = make_two_stack_app(Path(scratch) / "app", str(python))
