@@ -12,6 +12,9 @@
 3. The whole gate: a default ``eksiam check`` of this repository's app against a plain
    ``import cdktf_cdktf_provider_aws``, and the same check again with nothing changed.
 4. The fleet: ``eksiam check --input`` on 1, 10 and 100 node stacks with both engines.
+5. Tool CPU: the CPU time (user + system) of the gate's checkov run against checkov's own
+   script on the same files, and of the gate's terraform plan against the same plan with Go's
+   default collector (``GOGC=100``); with the peak RSS of the largest process.
 
 Wall time is the median of a few runs (``EKSIAM_BENCH_RUNS``, 3; a first gate run is one
 with ``--no-cache``); memory is the Python process's own peak RSS (jsii's
@@ -222,6 +225,73 @@ def bench_fleet() -> dict:
     return results
 
 
+def _children_cpu(run) -> dict:
+    """CPU seconds (user + system) and the largest peak RSS of the processes ``run()`` waits for,
+    measured in a process of its own so that no earlier child is counted."""
+    import multiprocessing
+
+    def measure(queue) -> None:
+        import resource
+
+        run()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        queue.put({"cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024})
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=measure, args=(queue,))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def bench_tool_cpu() -> dict:
+    """checkov and terraform as the gate runs them, against each as it runs by default."""
+    from eksiam.config import load_config
+    from eksiam.gate.checkov.environment import CheckovOptions, checkov_environment
+    from eksiam.gate.checkov.runner import FRAMEWORK_SYNTH, checkov_command, find_checkov, scan_files
+    from eksiam.gate.terraform import plan_stacks, write_cli_config
+    from stacks import build_app
+
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        build_app(load_config(environ={}), root / "out").synth()
+        stacks = sorted((root / "out").glob("stacks/*/cdk.tf.json"))
+        options = CheckovOptions(external_checks_dir=ROOT / "policy" / "checkov")
+        command = checkov_command(find_checkov(), stacks, FRAMEWORK_SYNTH, root / "checkov-out", options)
+        env = checkov_environment(options, root)
+
+        def gate_checkov() -> None:
+            for _ in range(RUNS):
+                scan_files(stacks, FRAMEWORK_SYNTH, options)
+
+        def plain_checkov() -> None:
+            for _ in range(RUNS):
+                subprocess.run(command, env=env, cwd=root, check=True, capture_output=True)
+
+        cli_config = write_cli_config(root / "state")
+
+        def plan(gogc: str | None):
+            def run() -> None:
+                if gogc is not None:
+                    os.environ["GOGC"] = gogc
+                for n in range(RUNS):
+                    plan_stacks(stacks, root / f"plan-{gogc}-{n}", cli_config)
+            return run
+
+        results["checkov_gate"] = _children_cpu(gate_checkov)
+        results["checkov_plain"] = _children_cpu(plain_checkov)
+        results["terraform_gate"] = _children_cpu(plan(None))
+        results["terraform_gogc100"] = _children_cpu(plan("100"))
+    for run in results.values():
+        run["cpu_s_per_run"] = run.pop("cpu_s") / RUNS
+    results["checkov_ratio"] = results["checkov_gate"]["cpu_s_per_run"] / results["checkov_plain"]["cpu_s_per_run"]
+    results["terraform_ratio"] = results["terraform_gate"]["cpu_s_per_run"] / results["terraform_gogc100"]["cpu_s_per_run"]
+    return results
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     synth = bench_synth()
@@ -251,7 +321,13 @@ def main() -> None:
     print(f"  -> {max(FLEET_SIZES)} stacks take {fleet['ratio_largest_to_one']:.2f}x one (target <= 3x)")
     print(f"{max(FLEET_SIZES)} stacks and one file checkov cannot evaluate: {fleet['largest_and_faulty']['seconds']:.1f} s"
           f" -> {fleet['ratio_faulty_to_largest']:.2f}x without it (exit {fleet['largest_and_faulty']['exit']})")
-    print(json.dumps({"synth": synth, "opa": opa, "gate": gate, "fleet": fleet}))
+    tools = bench_tool_cpu()
+    for name, label in (("checkov_gate", "checkov, as the gate runs it"), ("checkov_plain", "checkov, its own script"),
+                        ("terraform_gate", "terraform plan of 2 stacks, as the gate runs it"),
+                        ("terraform_gogc100", "terraform plan of 2 stacks, GOGC=100")):
+        print(f"{label + ':':<50} {tools[name]['cpu_s_per_run']:.2f} CPU-s, {tools[name]['peak_rss_mib']:.0f} MiB peak")
+    print(f"  -> checkov {tools['checkov_ratio']:.2f}x, terraform {tools['terraform_ratio']:.2f}x the CPU of their defaults")
+    print(json.dumps({"synth": synth, "opa": opa, "gate": gate, "fleet": fleet, "tools": tools}))
 
 
 if __name__ == "__main__":
