@@ -50,6 +50,10 @@ run: setup
 wheel: $(PY_STAMP)
 	@$(VENV)/bin/python -m pip wheel -q --no-deps -w dist .
 
+# The suite's Go code (OPA's engine in the test processes; terraform and its provider, as the
+# gate runs them: eksiam/gate/terraform.py) collects garbage at GOGC=400: ~15% less CPU.
+test test-fast: export GOGC ?= 400
+
 test: setup
 	@$(VENV)/bin/mypy
 	@$(VENV)/bin/python -m pytest -n auto --dist loadgroup
