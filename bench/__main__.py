@@ -274,7 +274,9 @@ def bench_tool_cpu() -> dict:
         cli_config = write_cli_config(root / "state")
 
         def plan(gogc: str | None):
-            def run() -> None:
+            """Plans with ``GOGC`` set to ``gogc``, or unset (the gate's own default)."""
+            def run() -> None:  # in a process of its own: the environment it changes is its own
+                os.environ.pop("GOGC", None)
                 if gogc is not None:
                     os.environ["GOGC"] = gogc
                 for n in range(RUNS):
