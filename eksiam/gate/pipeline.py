@@ -132,8 +132,7 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
-        frameworks = _checkov_frameworks(documents)
-        with _checkov_ahead(request, config, limits, len(frameworks)):
+        with _checkov_ahead(request, config, limits, 1 if _checkov_reads(documents) else 0):
             report = _evaluate(documents, config, request, waivers, progress, {}, limits)
     else:
         report = _check_app(config, request, waivers, progress, limits)
@@ -142,8 +141,8 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
 
 
 def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count: int) -> ContextManager[None]:
-    """``count`` checkov processes importing checkov while the run goes on, each to take on one
-    framework's inputs (eksiam.gate.checkov.warm)."""
+    """``count`` checkov processes importing checkov while the run goes on; one takes on the
+    run's inputs, whatever their frameworks (eksiam.gate.checkov.warm)."""
     if not request.use_checkov:
         return nullcontext()
     from eksiam.gate.checkov import find_checkov
@@ -160,10 +159,11 @@ def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
     return options_from_config(config, CheckovOptions(timeout=limits.checkov_timeout))
 
 
-def _checkov_frameworks(documents: Iterable[InputDocument]) -> set[str]:
+def _checkov_reads(documents: Iterable[InputDocument]) -> bool:
+    """Whether checkov reads any of ``documents`` (it has nothing to say of account snapshots)."""
     from eksiam.gate.checkov.runner import FRAMEWORK_BY_KIND
 
-    return {FRAMEWORK_BY_KIND[str(d.kind)] for d in documents if str(d.kind) in FRAMEWORK_BY_KIND}
+    return any(str(d.kind) in FRAMEWORK_BY_KIND for d in documents)
 
 
 def run_verify(request: CheckRequest, snapshot_file: str | None = None, progress: Progress | None = None) -> Report:
@@ -231,10 +231,8 @@ def _check_app(
         # This run's own plan directories; made first, so an unwritable directory costs no synth.
         cli_config = write_cli_config(_state_dir())
         run_dir = _run_dir(cleanup)
-        # checkov for the synthesized stacks imports beside the synth, on the core the app
-        # leaves idle (both beside the synth would slow it by a third). The one for the plans
-        # imports beside terraform, and only when terraform is to plan: stacks whose plans are
-        # all cached are unchanged, and their verdicts are most likely cached too.
+        # checkov imports beside the synth, on the core the app leaves idle, and then reads
+        # the synthesized stacks and their plans in one run.
         cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
         staged = progress.run(
             f"synth `{project.app}`",
@@ -244,10 +242,7 @@ def _check_app(
         # Every other file Terraform reads in a stack directory is published with it, so judged too.
         other_files = staged.other_terraform_files
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
-            planned = plan_stacks(
-                stack_files, run_dir / "plan", cli_config, request.cache,
-                before_terraform=lambda: cleanup.enter_context(_checkov_ahead(request, config, limits, 1)),
-            )
+            planned = plan_stacks(stack_files, run_dir / "plan", cli_config, request.cache)
         plan_files = [plan_file for plan_file, _ in planned]
         cached_plans = sum(cached for _, cached in planned)
         if cached_plans:

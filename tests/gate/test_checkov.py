@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eksiam.gate import checkov
-from eksiam.gate.checkov import CheckovOptions, run_checkov, scan_file, scan_files
+from eksiam.gate.checkov import CheckovOptions, run_checkov, scan_file, scan_files, scan_mixed, warm
 from eksiam.gate.checkov.runner import FRAMEWORK_BY_KIND
 from eksiam.errors import ToolError
 from eksiam.gate.findings import Severity
@@ -52,18 +52,33 @@ DENY_CASES = [
     ("CKV_EKSIAM_7", "aws_iam_role_policy.node_inline"),
 ]
 
+# GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
+SSM_ALLOWED = CheckovOptions(settings={"node": {"allow_ssm_managed_instance_core": True}})
+
+
 @pytest.fixture(scope="session")
 def scans(fixture_files) -> dict[tuple[str, str], checkov.CheckovResult]:
-    """Each fixture's result from one checkov run per framework over both files, as the gate runs it."""
-    # GOOD attaches AmazonSSMManagedInstanceCore, which the SDK's opt-in allows.
-    options = CheckovOptions(settings={"node": {"allow_ssm_managed_instance_core": True}})
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = [
-            pool.submit(scan_files, [fixture_files[(kind, "good")], fixture_files[(kind, "bad")]], FRAMEWORK_BY_KIND[kind], options)
-            for kind in ("synth", "plan")
-        ]
-        by_path = {path: result for run in runs for path, result in run.result().items()}
+    """Each fixture's result from one checkov run over all four files, each read by its
+    framework, as the gate runs it."""
+    by_path = scan_mixed({str(path): FRAMEWORK_BY_KIND[kind] for (kind, _), path in fixture_files.items()}, SSM_ALLOWED)
     return {key: by_path[str(path)] for key, path in fixture_files.items()}
+
+
+def test_one_run_of_both_frameworks_gives_each_file_the_verdict_of_its_framework_alone(fixture_files, scans, monkeypatch):
+    """One checkov process reads the synthesized stacks and the plans, and each file's verdict is
+    the one a run of its framework alone gives it."""
+    for kind in ("synth", "plan"):
+        alone = scan_files([fixture_files[(kind, "good")], fixture_files[(kind, "bad")]], FRAMEWORK_BY_KIND[kind], SSM_ALLOWED)
+        for label in ("good", "bad"):
+            assert scans[(kind, label)] == alone[str(fixture_files[(kind, label)])], (kind, label)
+    started = []
+    start = warm.start
+    monkeypatch.setattr(warm, "start", lambda command, cwd, env: started.append(command) or start(command, cwd, env))
+    inputs = [(fixture_files[(kind, "bad")], kind) for kind in ("synth", "plan")]
+    result = run_checkov(inputs, options=SSM_ALLOWED, cache=None)
+    (command,) = started
+    assert command[command.index("--framework") + 1:][:2] == sorted(FRAMEWORK_BY_KIND[kind] for kind in ("synth", "plan"))
+    assert result.summary.failed == scans[("synth", "bad")].summary.failed + scans[("plan", "bad")].summary.failed > 0
 
 
 @pytest.mark.parametrize("kind", ["synth", "plan"])

@@ -1,9 +1,9 @@
 """checkov, the gate's second engine: built-in checks plus ``policy/checkov`` (CKV_EKSIAM_*).
 
 checkov runs as a subprocess (the ``checkov`` script installed next to the gate's Python, or a
-process of its interpreter started ahead, :mod:`~eksiam.gate.checkov.warm`), once per
-framework per run over all of its inputs: ``terraform_json`` on synthesized ``cdk.tf.json``,
-``terraform_plan`` on ``terraform show -json`` plans (where the IAM privilege-escalation checks
+process of its interpreter started ahead, :mod:`~eksiam.gate.checkov.warm`), once per run
+over all of its inputs, each read by its framework: ``terraform_json`` on synthesized
+``cdk.tf.json``, ``terraform_plan`` on ``terraform show -json`` plans (where the IAM privilege-escalation checks
 CKV_AWS_286–290/355 and CKV_AWS_274, AdministratorAccess attached, see resolved values). All of
 checkov's built-in checks for the framework run, not a hand-picked list: the synthesized stacks
 hold IAM resources only and pass every one of them, and a list would silently miss checks.
@@ -48,6 +48,7 @@ from eksiam.gate.checkov.runner import (
     run_checkov,
     scan_file,
     scan_files,
+    scan_mixed,
 )
 
 __all__ = [
@@ -69,4 +70,5 @@ __all__ = [
     "run_checkov",
     "scan_file",
     "scan_files",
+    "scan_mixed",
 ]

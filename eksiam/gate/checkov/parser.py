@@ -109,16 +109,21 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
     )
 
 
-def split_by_file(data: Any, framework: str, label: str) -> dict[str, dict[str, Any]]:
-    """One checkov run's output over several files, as one report per file.
+def split_by_file(data: Any, frameworks: str | Sequence[str], label: str) -> dict[str, list[dict[str, Any]]]:
+    """One checkov run's output over several files, as reports per file: one for each framework
+    (``check_type``) that reported on it, of those the run was given (``frameworks``).
 
     Keyed by the name checkov gives each result's file (its ``file_path``; a parsing error
     names the file as it was given), which the hand-off maps to the input
     (:meth:`eksiam.gate.checkov.handoff.Handoff.input_of`).
     """
-    split: dict[str, dict[str, Any]] = {}
+    given = [frameworks] if isinstance(frameworks, str) else list(frameworks)
+    split: dict[str, dict[str, dict[str, Any]]] = {}
     for report in _reports(data, label):
-        if report.get("check_type") not in (None, framework):
+        framework = report.get("check_type") or (given[0] if len(given) == 1 else None)
+        if framework is None:
+            raise ToolError(f"checkov's output for {label} has a report of no framework: reinstall checkov==3.3.30")
+        if framework not in given:
             continue
         results = report.get("results")
         if not isinstance(results, dict):
@@ -128,9 +133,9 @@ def split_by_file(data: Any, framework: str, label: str) -> dict[str, dict[str, 
                 path = _record_file(record)
                 if not isinstance(path, str):
                     raise ToolError(f"checkov reported a result without a file for {label}: reinstall checkov==3.3.30")
-                target = split.setdefault(path, {"check_type": framework, "results": {}})
+                target = split.setdefault(path, {}).setdefault(framework, {"check_type": framework, "results": {}})
                 target["results"].setdefault(status, []).append(record)
-    return split
+    return {path: list(by_framework.values()) for path, by_framework in split.items()}
 
 
 def _record_file(record: Any) -> str | None:

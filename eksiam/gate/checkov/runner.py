@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -71,12 +70,15 @@ def find_checkov(explicit: str | None = None) -> Path:
     raise ToolError(f"checkov is not installed (looked in {where}): run `make run` to install it, or pass --no-checkov")
 
 
-def checkov_command(executable: Path, targets: Sequence[Path], framework: str, out_dir: Path, options: CheckovOptions) -> list[str]:
+def checkov_command(
+    executable: Path, targets: Sequence[Path], framework: str | Sequence[str], out_dir: Path, options: CheckovOptions
+) -> list[str]:
+    """One checkov run over ``targets`` with one framework, or several (each reads its own files)."""
     command = [str(executable)]
     for target in targets:
         command += ["--file", str(target)]
     command += [
-        "--framework", framework,
+        "--framework", *([framework] if isinstance(framework, str) else framework),
         "--output", "json",
         "--output-file-path", str(out_dir),
         "--skip-download",
@@ -106,7 +108,21 @@ def scan_files(
     identities: Mapping[str, Mapping[str, Any]] | None = None,
     cache: Cache | None = None,
 ) -> dict[str, CheckovResult]:
-    """One checkov process over every file of ``framework``; each file's result by its path.
+    """One checkov process over every file of ``framework``; each file's result by its path
+    (:func:`scan_mixed` with one framework).
+    """
+    return scan_mixed({str(path): framework for path in paths}, options, identities, cache)
+
+
+def scan_mixed(
+    frameworks: Mapping[str, str],
+    options: CheckovOptions | None = None,
+    identities: Mapping[str, Mapping[str, Any]] | None = None,
+    cache: Cache | None = None,
+) -> dict[str, CheckovResult]:
+    """One checkov process over every file, each read by its framework (``frameworks``: path to
+    framework): one import of checkov however many frameworks the inputs need. Each file's
+    result by its path.
 
     Each file gets its own copy (see :mod:`eksiam.gate.checkov.target`); the hand-off
     (:mod:`eksiam.gate.checkov.handoff`) says which copy is which input, to the custom checks
@@ -120,18 +136,20 @@ def scan_files(
     options and identity is not given to checkov again.
     """
     options = options or CheckovOptions()
-    if framework not in FRAMEWORKS:
-        raise UsageError(f"unknown checkov framework {framework!r}: use {' or '.join(FRAMEWORKS)}")
-    texts = {str(path): _read(Path(path)) for path in paths}
+    for framework in frameworks.values():
+        if framework not in FRAMEWORKS:
+            raise UsageError(f"unknown checkov framework {framework!r}: use {' or '.join(FRAMEWORKS)}")
+    texts = {path: _read(Path(path)) for path in frameworks}
     executable = find_checkov(options.executable)
     if options.external_checks_dir is not None and not (Path(options.external_checks_dir) / "__init__.py").is_file():
         raise ToolError(f"custom checkov checks not found in {options.external_checks_dir}: restore policy/checkov/")
     results = {path: CheckovResult() for path in texts}
     cache = cache or Cache(enabled=False)
-    common = _common_key_parts(framework, options)
+    common = _common_key_parts(options)
     keys = {
         path: cache_key(CACHE_KIND, {
             **common,
+            "framework": frameworks[path],
             "input": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "identity": (identities or {}).get(path),
         })
@@ -149,7 +167,7 @@ def scan_files(
                 continue
             (scratch_dir / str(index)).mkdir()
             scope = Scope.of(options.scope, (identities or {}).get(path))
-            target, has_resources = write_target(Path(path), text, framework == FRAMEWORK_PLAN, scope, scratch_dir / str(index))
+            target, has_resources = write_target(Path(path), text, frameworks[path] == FRAMEWORK_PLAN, scope, scratch_dir / str(index))
             if has_resources:  # else nothing in the checks' scope: nothing to judge
                 copies[path] = target
         if not copies:
@@ -163,7 +181,8 @@ def scan_files(
         env[IDENTITY_ENV] = str(write_handoff(given, scratch_dir / "handoff.json"))
         env[FAULTS_ENV] = str(faults_file)
         label = next(iter(copies)) if len(copies) == 1 else f"{len(copies)} files"
-        stdout, _ = _run(checkov_command(executable, list(copies.values()), framework, out_dir, options), scratch_dir, env, options.timeout, label)
+        used = sorted({frameworks[path] for path in copies})
+        stdout, _ = _run(checkov_command(executable, list(copies.values()), used, out_dir, options), scratch_dir, env, options.timeout, label)
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
         faults = _faults_by_input(faults_file, given)
@@ -172,20 +191,22 @@ def scan_files(
     except ValueError:
         raise ToolError(f"checkov's output for {label} is not JSON ({_first_line(raw) or 'empty'}): rerun with LOG_LEVEL=DEBUG checkov to see why") from None
     reports: dict[str, list[dict[str, Any]]] = {}
-    for reported, report in split_by_file(data, framework, label).items():
+    for reported, by_framework in split_by_file(data, used, label).items():
         of = given.input_of(reported)
         if of is None:
             raise ToolError(f"checkov reported on {reported}, which it was not given: reinstall checkov==3.3.30")
-        reports.setdefault(of, []).append(report)
+        # Only its own framework's verdict counts (parse_output): another framework that read
+        # the file too judged something it is not.
+        reports.setdefault(of, []).extend(by_framework)
     for path in copies:
         try:
             if path in faults:
                 raise CheckovFileError(path, faults[path])
-            results[path] = parse_output(reports.get(path, []), framework, path, texts[path])
+            results[path] = parse_output(reports.get(path, []), frameworks[path], path, texts[path])
             if results[path].summary.evaluated == 0:
                 raise CheckovFileError(
                     path,
-                    f"checkov evaluated no check on {path} (framework {framework}): "
+                    f"checkov evaluated no check on {path} (framework {frameworks[path]}): "
                     "the file holds no resource checkov knows; check that it is a cdk.tf.json or a plan",
                 )
         except CheckovFileError as error:
@@ -215,11 +236,10 @@ def _faults_by_input(faults_file: Path, given: Handoff) -> dict[str, str]:
 CACHE_KIND = "checkov"
 
 
-def _common_key_parts(framework: str, options: CheckovOptions) -> dict[str, Any]:
-    """What every file's verdict in one run depends on besides the file: read once per run."""
+def _common_key_parts(options: CheckovOptions) -> dict[str, Any]:
+    """What every file's verdict in one run depends on besides the file and its framework: read once per run."""
     checks = options.external_checks_dir
     return {
-        "framework": framework,
         "checkov": _checkov_version(),
         "checks": tree_digest(checks, "*.py") if checks is not None else None,
         "options": dataclasses.asdict(replace(options, timeout=0.0, executable=None, external_checks_dir=None)),
@@ -249,7 +269,7 @@ def run_checkov(
     identities: Mapping[str, Mapping[str, Any]] | None = None,
     cache: Cache | None = None,
 ) -> CheckovResult:
-    """checkov on every input it reads, one process per framework (the two side by side).
+    """checkov on every input it reads, in one process whatever the frameworks.
 
     ``inputs`` are :class:`eksiam.gate.inputs.InputDocument` (``.path``, ``.kind``) or ``(path, kind)``
     pairs with kind ``synth``, ``plan``, ``hcp`` or ``snapshot``; snapshots are skipped (see
@@ -264,26 +284,19 @@ def run_checkov(
         options = replace(options, settings=policy_config)
     if external_checks_dir is not None:
         options = replace(options, external_checks_dir=Path(external_checks_dir))
-    by_framework: dict[str, list[str]] = {}
+    frameworks: dict[str, str] = {}
     for item in inputs:
         path, kind = (item.path, item.kind) if hasattr(item, "path") else item
         framework = FRAMEWORK_BY_KIND.get(str(kind))
         if framework:
-            by_framework.setdefault(framework, []).append(str(path))
-    if not by_framework:
+            frameworks[str(path)] = framework
+    if not frameworks:
         return CheckovResult()
-    with ThreadPoolExecutor(max_workers=len(by_framework)) as pool:
-        futures = [
-            pool.submit(_scan_isolating_faults, paths, framework, options, identities, cache)
-            for framework, paths in sorted(by_framework.items())
-        ]
-        results = [result for future in futures for result in future.result()]
-    return merge_results(results)
+    return merge_results(_scan_isolating_faults(frameworks, options, identities, cache))
 
 
 def _scan_isolating_faults(
-    paths: Sequence[str],
-    framework: str,
+    frameworks: Mapping[str, str],
     options: CheckovOptions,
     identities: Mapping[str, Mapping[str, Any]] | None,
     cache: Cache | None,
@@ -295,12 +308,14 @@ def _scan_isolating_faults(
     own), the files are halved and each half runs again, down to the files that fail: a few
     faulty files among many cost a few runs each, not a run per file."""
     try:
-        return list(scan_files(paths, framework, options, identities, cache).values())
+        return list(scan_mixed(frameworks, options, identities, cache).values())
     except ToolError as error:
+        paths = list(frameworks)
         if len(paths) == 1:
             return [CheckovResult(errors=((paths[0], str(error)),))]
         middle = len(paths) // 2
-        return [r for half in (paths[:middle], paths[middle:]) for r in _scan_isolating_faults(half, framework, options, identities, cache)]
+        halves = ({path: frameworks[path] for path in half} for half in (paths[:middle], paths[middle:]))
+        return [r for half in halves for r in _scan_isolating_faults(half, options, identities, cache)]
 
 
 # --- running ---------------------------------------------------------------------------
