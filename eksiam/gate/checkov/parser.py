@@ -109,7 +109,7 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
     )
 
 
-def split_by_file(data: Any, frameworks: str | Sequence[str], label: str) -> dict[str, list[dict[str, Any]]]:
+def split_by_file(data: Any, frameworks: Sequence[str], label: str) -> dict[str, list[dict[str, Any]]]:
     """One checkov run's output over several files, as reports per file: one for each framework
     (``check_type``) that reported on it, of those the run was given (``frameworks``).
 
@@ -117,13 +117,12 @@ def split_by_file(data: Any, frameworks: str | Sequence[str], label: str) -> dic
     names the file as it was given), which the hand-off maps to the input
     (:meth:`eksiam.gate.checkov.handoff.Handoff.input_of`).
     """
-    given = [frameworks] if isinstance(frameworks, str) else list(frameworks)
     split: dict[str, dict[str, dict[str, Any]]] = {}
     for report in _reports(data, label):
-        framework = report.get("check_type") or (given[0] if len(given) == 1 else None)
+        framework = report.get("check_type") or (frameworks[0] if len(frameworks) == 1 else None)
         if framework is None:
             raise ToolError(f"checkov's output for {label} has a report of no framework: reinstall checkov==3.3.30")
-        if framework not in given:
+        if framework not in frameworks:
             continue
         results = report.get("results")
         if not isinstance(results, dict):
