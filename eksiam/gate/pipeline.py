@@ -132,7 +132,7 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
-        with _checkov_ahead(request, config, limits, 1 if _checkov_reads(documents) else 0):
+        with _checkov_ahead(request, config, limits) if _checkov_reads(documents) else nullcontext():
             report = _evaluate(documents, config, request, waivers, progress, {}, limits)
     else:
         report = _check_app(config, request, waivers, progress, limits)
@@ -140,16 +140,16 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     return report
 
 
-def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits, count: int) -> ContextManager[None]:
-    """``count`` checkov processes importing checkov while the run goes on; one takes on the
-    run's inputs, whatever their frameworks (eksiam.gate.checkov.warm)."""
+def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits) -> ContextManager[None]:
+    """A checkov process importing checkov while the run goes on, to take on all of the run's
+    inputs, whatever their frameworks (eksiam.gate.checkov.warm)."""
     if not request.use_checkov:
         return nullcontext()
     from eksiam.gate.checkov import find_checkov
     from eksiam.gate.checkov.warm import warm_checkov
 
     options = _checkov_options(config, limits)
-    return warm_checkov(find_checkov(options.executable), options, count)
+    return warm_checkov(find_checkov(options.executable), options, 1)
 
 
 def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
@@ -233,7 +233,7 @@ def _check_app(
         run_dir = _run_dir(cleanup)
         # checkov imports beside the synth, on the core the app leaves idle, and then reads
         # the synthesized stacks and their plans in one run.
-        cleanup.enter_context(_checkov_ahead(request, config, limits, 1))
+        cleanup.enter_context(_checkov_ahead(request, config, limits))
         staged = progress.run(
             f"synth `{project.app}`",
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
