@@ -3,7 +3,8 @@
     make bench            # or: .venv/bin/python -m bench
 
 1. Synth start-up: ``eksiam synth`` through the lazy provider import (``eksiam.cdk``) against
-   a synth that imports ``cdktf_cdktf_provider_aws`` the ordinary way (every submodule).
+   a synth that imports ``cdktf_cdktf_provider_aws`` the ordinary way (every submodule); and
+   the CPU and memory of jsii's Node process in each (``eksiam/provider_bindings.js``).
 2. OPA: evaluating the synthesized stacks with the gate's in-process evaluator against the same
    query on the engine directly, and the one-off cost of loading the policies each way (the
    in-process evaluator, a server given by URL that is uploaded to, and one that already holds
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("EKSIAM_BENCH_RUNS", "3"))
 
 _EAGER_SYNTH = """
-import cdktf_cdktf_provider_aws  # the ordinary import: ~2,200 submodules
+import cdktf_cdktf_provider_aws  # the ordinary import: ~2,200 submodules, in Python and in Node
 from stacks import build_app
 from eksiam.config import load_config
 build_app(load_config(environ={{}}), {out!r}).synth()
@@ -47,12 +48,31 @@ from stacks import build_app
 from eksiam.config import load_config
 build_app(load_config(environ={{}}), {out!r}).synth()
 """
+# Appended to a synth: the CPU time and the largest peak RSS of the process's descendants
+# (jsii's Node processes, still running), from /proc.
+_NODE_PROBE = """
+import os
+def descendants(pid):
+    try:
+        children = [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+    return children + [d for c in children for d in descendants(c)]
+cpu, peak = 0.0, 0
+for pid in descendants(os.getpid()):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    peak = max([peak] + [int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmHWM:")])
+print(cpu, peak)
+"""
+# Neither synth inherits a preload: the lazy one asks for its own as it imports eksiam.
+_WITHOUT_NODE_OPTIONS = {key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"}
 
 
 def _wall_seconds(code: str) -> float:
     """Wall time of one fresh Python process running ``code``."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_WITHOUT_NODE_OPTIONS, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -60,8 +80,16 @@ def _peak_rss_kib(code: str) -> int:
     """Peak RSS of the Python process itself running ``code`` (jsii's Node child excluded:
     ``RUSAGE_CHILDREN`` would report the largest descendant, which is Node)."""
     probe = code + "\nimport resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=_WITHOUT_NODE_OPTIONS, check=True, capture_output=True, text=True)
     return int(done.stdout.split()[-1])
+
+
+def _node_usage(code: str) -> tuple[float, int]:
+    """CPU seconds and peak RSS (KiB) of jsii's Node processes in one run of ``code``."""
+    done = subprocess.run([sys.executable, "-c", code + _NODE_PROBE], cwd=ROOT, env=_WITHOUT_NODE_OPTIONS,
+                          check=True, capture_output=True, text=True)
+    cpu, peak = done.stdout.split()[-2:]
+    return float(cpu), int(peak)
 
 
 def bench_synth() -> dict:
@@ -70,9 +98,15 @@ def bench_synth() -> dict:
         for name, template in (("eager", _EAGER_SYNTH), ("lazy", _LAZY_SYNTH)):
             times = [_wall_seconds(template.format(out=f"{tmp}/{name}-{run}")) for run in range(RUNS)]
             rss = _peak_rss_kib(template.format(out=f"{tmp}/{name}-rss"))
-            results[name] = {"seconds": statistics.median(times), "peak_rss_mib": rss / 1024}
+            node = [_node_usage(template.format(out=f"{tmp}/{name}-node-{run}")) for run in range(RUNS)]
+            results[name] = {
+                "seconds": statistics.median(times), "peak_rss_mib": rss / 1024,
+                "node_cpu_s": statistics.median(cpu for cpu, _ in node), "node_peak_rss_mib": max(p for _, p in node) / 1024,
+            }
     results["speedup"] = results["eager"]["seconds"] / results["lazy"]["seconds"]
     results["memory_ratio"] = results["eager"]["peak_rss_mib"] / results["lazy"]["peak_rss_mib"]
+    results["node_cpu_ratio"] = results["lazy"]["node_cpu_s"] / results["eager"]["node_cpu_s"]
+    results["node_memory_ratio"] = results["lazy"]["node_peak_rss_mib"] / results["eager"]["node_peak_rss_mib"]
     return results
 
 
@@ -300,6 +334,9 @@ def main() -> None:
     print(f"synth, ordinary provider import: {synth['eager']['seconds']:.2f} s, {synth['eager']['peak_rss_mib']:.0f} MiB peak")
     print(f"synth, lazy provider import:     {synth['lazy']['seconds']:.2f} s, {synth['lazy']['peak_rss_mib']:.0f} MiB peak")
     print(f"  -> {synth['speedup']:.1f}x faster, {synth['memory_ratio']:.1f}x less memory")
+    for name, label in (("eager", "ordinary"), ("lazy", "lazy")):
+        print(f"synth, jsii's Node, {label + ' load:':<15} {synth[name]['node_cpu_s']:.2f} CPU-s, {synth[name]['node_peak_rss_mib']:.0f} MiB peak")
+    print(f"  -> the lazy load costs {synth['node_cpu_ratio']:.2f}x the CPU and {synth['node_memory_ratio']:.2f}x the memory")
     opa = bench_opa()
     print(f"OPA, 2 stacks, the gate's in-process evaluator:  {opa['gate_ms']:.1f} ms per gate run")
     print(f"OPA, 2 stacks on the engine directly:            {opa['direct_ms']:.1f} ms -> the gate's costs {opa['gate_overhead']:.2f}x")

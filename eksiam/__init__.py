@@ -25,10 +25,12 @@ from eksiam.props import (
     EksNodeRoleProps,
     RoleProps,
 )
-from eksiam.provider_bindings import register_lazily
+from eksiam.provider_bindings import load_lazily_in_node, register_lazily
 
-# Before the app imports any of the AWS provider bindings (see eksiam.provider_bindings).
+# Before the app imports any of the AWS provider bindings, or cdktf starts jsii's Node process
+# (see eksiam.provider_bindings).
 register_lazily()
+load_lazily_in_node()
 
 if TYPE_CHECKING:
     from eksiam.connector import EksConnectorAgentRole

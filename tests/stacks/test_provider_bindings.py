@@ -1,10 +1,12 @@
 """`import eksiam` keeps the AWS provider bindings lazy for the whole app: its raw resources
-load only the submodules they name, and `package.submodule` still works
-(eksiam.provider_bindings). Each case runs in a fresh interpreter, as an app does."""
+load only the submodules they name, and `package.submodule` still works; in jsii's Node
+process too, without a byte of the synthesized output changing (eksiam.provider_bindings).
+Each case runs in a fresh interpreter, as an app does."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -44,3 +46,24 @@ def test_after_eksiam_an_apps_raw_resources_load_only_their_submodules():
     assert lazy["classes"] == ["IamRole", "IamPolicy"]
     assert lazy["loaded"] < 20, lazy  # of some 2,200
     assert "no_such_submodule" in lazy["missing"]
+
+
+SYNTH = """
+{first}
+from stacks import build_app
+from eksiam.config import load_config
+build_app(load_config(environ={{}}), {out!r}).synth()
+"""
+
+
+@pytest.mark.integration  # jsii
+def test_the_app_synthesizes_the_same_whether_node_loads_the_bindings_lazily_or_not(tmp_path):
+    """cdktf imported first starts jsii's Node before eksiam can ask for the lazy load."""
+    outputs = {}
+    for mode, first in (("as-written", "import cdktf"), ("lazy", "import eksiam")):
+        env = {key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"}
+        code = SYNTH.format(first=first, out=str(tmp_path / mode))
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs[mode] = {p.relative_to(tmp_path / mode): p.read_bytes() for p in (tmp_path / mode).rglob("*") if p.is_file()}
+    assert outputs["lazy"] == outputs["as-written"] and len(outputs["lazy"]) >= 3
