@@ -67,6 +67,10 @@ def test_wheel_holds_one_typed_package_with_the_policies(installed):
     source = sorted(p.relative_to(PROJECT_ROOT / "policy").as_posix() for p in (PROJECT_ROOT / "policy").rglob("*")
                     if p.is_file() and "__pycache__" not in p.parts)
     assert shipped == source
+    # The Node half of the lazy provider bindings ships too, and import eksiam asks Node for it.
+    probe = "import os, eksiam.provider_bindings as b; print(b.NODE_PRELOAD.is_file(), str(b.NODE_PRELOAD) in os.environ['NODE_OPTIONS'])"
+    done = run([str(python), "-c", probe], installed, user_env(installed))
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 def test_user_app_with_its_own_stacks_package(installed, tmp_path):
