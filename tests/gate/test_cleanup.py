@@ -6,6 +6,7 @@ on to its provider plugins and jsii to Node; a zombie (already dead) shows an em
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from eksiam.gate import processes
+from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -99,11 +101,26 @@ def test_sigterm_while_terraform_plans_ends_terraform_and_its_providers(project,
     assert list(tmp.iterdir()) == []  # nor anything in the run's temporary directory
 
 
+# This repository's app, which goes on running (jsii's Node with it) once it has synthesized:
+# the gate is still in its synth whenever it is stopped.
+LINGERING_APP = f"""
+import runpy, sys, time
+sys.path.insert(0, {str(PROJECT_ROOT)!r})
+runpy.run_path({str(PROJECT_ROOT / "main.py")!r}, run_name="__main__")
+time.sleep(600)
+"""
+
+
 def test_sigterm_during_synth_ends_the_app_and_leaves_no_jsii_directory(project, tmp_path_factory):
+    (project / "lingering_app.py").write_text(LINGERING_APP)
+    (project / "cdktf.json").write_text(json.dumps({"language": "python", "app": f"{sys.executable} lingering_app.py"}))
     tmp = tmp_path_factory.mktemp("tmpdir")
     gate, marker = start_gate(project, "synth", tmp)
     wait_for(gate, marker, ("node",))
-    time.sleep(1)  # jsii has unpacked its runtime and assemblies by now
+    deadline = time.monotonic() + 600  # until the app has written its stacks: jsii has unpacked all it needs
+    while not any(project.glob(".cdktf.out.*/manifest.json")) and time.monotonic() < deadline and gate.poll() is None:
+        time.sleep(0.05)
+    assert gate.poll() is None, gate.stderr.read() if gate.stderr else ""
     code, err = terminate(gate)
     assert code == 128 + signal.SIGTERM and "Traceback" not in err
     assert none_left(marker), processes_marked(marker)
