@@ -231,9 +231,6 @@ def _check_app(
         # This run's own plan directories; made first, so an unwritable directory costs no synth.
         cli_config = write_cli_config(_state_dir())
         run_dir = _run_dir(cleanup)
-        # checkov imports beside the synth, on the core the app leaves idle, and then reads
-        # the synthesized stacks and their plans in one run.
-        cleanup.enter_context(_checkov_ahead(request, config, limits))
         staged = progress.run(
             f"synth `{project.app}`",
             lambda: cleanup.enter_context(staged_synth(project, stacks=request.stacks, config_path=request.config_path)),
@@ -242,7 +239,13 @@ def _check_app(
         # Every other file Terraform reads in a stack directory is published with it, so judged too.
         other_files = staged.other_terraform_files
         with progress.step(f"terraform init + plan ({len(stack_files)} stacks, local state only)"):
-            planned = plan_stacks(stack_files, run_dir / "plan", cli_config, request.cache)
+            # checkov imports while terraform plans (most of a run, when it runs), then reads the
+            # synthesized stacks and their plans in one run. Not when every plan is cached: its
+            # verdicts then likely are too, and a checkov a miss needs starts then.
+            planned = plan_stacks(
+                stack_files, run_dir / "plan", cli_config, request.cache,
+                before_terraform=lambda: cleanup.enter_context(_checkov_ahead(request, config, limits)),
+            )
         plan_files = [plan_file for plan_file, _ in planned]
         cached_plans = sum(cached for _, cached in planned)
         if cached_plans:

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,9 +191,12 @@ def plan_stacks(
     scratch_root: Path,
     cli_config: Path,
     cache: Cache | None = None,
+    *,
+    before_terraform: Callable[[], object] | None = None,
 ) -> list[tuple[Path, bool]]:
     """:func:`plan_stack` of each stack, in order; the stacks not cached in one terraform run
-    when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each."""
+    when they can be (:mod:`eksiam.gate.plan_together`), else side by side, one run each.
+    ``before_terraform`` is called once before terraform starts, and not when every plan is cached."""
     cache = cache or Cache(enabled=False)
     desired = {stack_file: _desired(stack_file) for stack_file in stack_files}
     common = _plan_key_parts(cli_config)
@@ -206,6 +209,8 @@ def plan_stacks(
     cached = set(plans)
     missing = [f for f in stack_files if f not in plans]
     if missing:
+        if before_terraform is not None:
+            before_terraform()
         planned = _plan_together(missing, desired, scratch_root, cli_config) if len(missing) > 1 else None
         if planned is None:
             # The stacks are independent: plan them side by side (terraform is mostly waiting).

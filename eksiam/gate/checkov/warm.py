@@ -6,7 +6,7 @@ raised on (eksiam.gate.checkov.runner reads that record).
 Importing checkov is most of a checkov run on the gate's few IAM resources (some 2 s of CPU),
 and it needs nothing from the inputs. :func:`warm_checkov` starts workers ahead, for the length
 of a gate run (one reads all of a run's inputs, whatever their frameworks), with the
-environment the run gives checkov, so that the import overlaps the gate's synth and plan.
+environment the run gives checkov, so that the import overlaps the gate's terraform plan.
 :func:`start` hands a job to a waiting worker whose start matches it, else starts a worker for
 it then; a script that is not checkov's own (a wrapper), or whose interpreter is not named
 plainly, runs as it is. A worker left without a job is killed when the run ends.
