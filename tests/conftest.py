@@ -117,6 +117,16 @@ def comparable_plan(plan: dict) -> dict:
     return {**{k: v for k, v in plan.items() if k != "timestamp"}, "relevant_attributes": relevant}
 
 
+def write_stacks(root: Path, stacks: dict[str, dict]) -> list[Path]:
+    """Each stack as ``root/<name>/cdk.tf.json``, as an app's synth lays them out."""
+    files = []
+    for name, stack in stacks.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "cdk.tf.json").write_text(json.dumps(stack))
+        files.append(root / name / "cdk.tf.json")
+    return files
+
+
 def planned_together(scratch: Path) -> bool:
     """Whether plan_stacks planned into ``scratch`` in one terraform run that made its plan."""
     return (scratch / ".together" / "plan.tfplan").is_file()

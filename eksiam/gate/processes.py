@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from eksiam.errors import EksiamError, ToolError
 
@@ -30,7 +31,7 @@ GRACE_SECONDS = 5.0
 
 # Re-entrant: the signal handler runs on the main thread, possibly while it holds the lock.
 _lock = threading.RLock()
-_running: dict[int, subprocess.Popen[str]] = {}
+_running: dict[int, subprocess.Popen[Any]] = {}
 _stopping = threading.Event()
 # Which shutdown a watcher belongs to: after reset() a watcher of an earlier one must not signal
 # the tools of the next run.
@@ -73,6 +74,32 @@ def run(
         with _lock:
             _running.pop(process.pid, None)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+@contextlib.contextmanager
+def serving(command: Sequence[str], *, cwd: str | Path, env: Mapping[str, str], output: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` running in its own process group during the block, stdout and stderr into
+    ``output``; the group is ended when the block ends, and by :func:`terminate_all` before.
+
+    Raises :class:`Stopping` if the gate is shutting down, :class:`OSError` if it cannot start.
+    """
+    with _lock:
+        if _stopping.is_set():
+            raise Stopping("the gate is shutting down: no new tool is started")
+        with open(output, "wb") as log:
+            process = subprocess.Popen(
+                command, cwd=cwd, env=dict(env), start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+        _running[process.pid] = process
+    try:
+        yield process
+    finally:
+        _kill_group(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=GRACE_SECONDS)
+        with _lock:
+            _running.pop(process.pid, None)
 
 
 def run_tool(

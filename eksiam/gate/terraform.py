@@ -121,8 +121,10 @@ class Terraform:
     workdir: Path
     cli_config: Path
     timeout: int = DEFAULT_TIMEOUT
+    # A provider process to use instead of starting one (eksiam.gate.shared_provider).
+    attach_to: str | None = None
 
-    def _env(self) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             TF_CLI_CONFIG_FILE=str(self.cli_config),
@@ -135,6 +137,8 @@ class Terraform:
         # live part between collections (Go's default: 100%) costs ~10% more memory and saves
         # ~15% of their CPU. A user's own GOGC wins.
         env.setdefault("GOGC", "400")
+        if self.attach_to is not None:
+            env["TF_REATTACH_PROVIDERS"] = self.attach_to
         return env
 
     def run(self, *args: str) -> str:
@@ -144,7 +148,7 @@ class Terraform:
         command = [binary, *args, "-no-color"]
         # Its own process group, ended with the run: provider plugins must not outlive the gate.
         done = processes.run_tool(
-            command, cwd=self.workdir, env=self._env(), timeout=self.timeout, failure=ToolError,
+            command, cwd=self.workdir, env=self.env(), timeout=self.timeout, failure=ToolError,
             timed_out=f"terraform {args[0]} timed out after {self.timeout} s in {self.workdir}",
             cannot_start=f"cannot start terraform ({binary}): {{reason}}; reinstall Terraform >= 1.6",
         )
@@ -253,7 +257,10 @@ def _plan_alone(stack_file: Path, desired: Any, scratch_root: Path, cli_config: 
     _write_files(workdir, {"cdk.tf.json": desired, "eksiam_plan_override.tf.json": PLAN_OVERRIDE})
     terraform = Terraform(workdir, cli_config)
     terraform.init()
-    return terraform.plan_json()
+    from eksiam.gate.plan_together import refusal
+    from eksiam.gate import shared_provider
+
+    return shared_provider.plan_json(terraform) if refusal(desired) is None else terraform.plan_json()
 
 
 def _plan_together(
@@ -261,6 +268,7 @@ def _plan_together(
 ) -> dict[Path, dict[str, Any]] | None:
     """Each stack's plan out of one terraform run; None when the stacks cannot share one, or it
     fails (each stack is then planned on its own, which names the one terraform rejects)."""
+    from eksiam.gate import shared_provider
     from eksiam.gate.plan_together import NotPlannableTogether, stack_plan, write_root
 
     by_name = {f.parent.name: desired[f] for f in stack_files}
@@ -277,7 +285,7 @@ def _plan_together(
     terraform = Terraform(root, cli_config)
     try:
         terraform.init()
-        combined = terraform.plan_json()
+        combined = shared_provider.plan_json(terraform)
     except processes.Stopping:
         raise
     except ToolError:

@@ -13,18 +13,9 @@ from eksiam.errors import ToolError
 from eksiam.gate.plan_together import refusal, together_refusal
 from eksiam.gate.terraform import plan_stacks
 from stacks import CONNECTOR_STACK, NODE_STACK
-from tests.conftest import comparable_plan, planned_together
+from tests.conftest import comparable_plan, planned_together, write_stacks
 
 pytestmark = pytest.mark.integration
-
-
-def write_stacks(root: Path, stacks: dict[str, dict]) -> list[Path]:
-    files = []
-    for name, stack in stacks.items():
-        (root / name).mkdir(parents=True)
-        (root / name / "cdk.tf.json").write_text(json.dumps(stack))
-        files.append(root / name / "cdk.tf.json")
-    return files
 
 
 def read(plan_file: Path) -> dict:
