@@ -41,18 +41,27 @@ def plans(files: list[Path], scratch: Path, cli_config: Path) -> list[dict]:
 
 
 @pytest.mark.integration
-def test_plans_made_with_one_shared_provider_are_the_plans_terraform_makes_alone(
+def test_a_plan_made_with_one_shared_provider_is_the_plan_terraform_makes_on_its_own(
     synthesized, terraform_cli_config, tmp_path, served, monkeypatch
 ):
-    files = write_stacks(tmp_path / "out", synthesized)
-    together = plans(files, tmp_path / "together", terraform_cli_config)
-    alone = plans(files[:1], tmp_path / "alone", terraform_cli_config)
-    assert planned_together(tmp_path / "together") and len(served) == 2
-    assert all(json.loads(value or "{}").keys() == {shared_provider.PROVIDER} for value in served), served
-    monkeypatch.setenv("TF_LOG_PROVIDER", "off")  # a run being debugged starts terraform's own providers
-    assert plans(files, tmp_path / "usual", terraform_cli_config) == together
-    assert plans(files[:1], tmp_path / "usual-alone", terraform_cli_config) == alone
-    assert served[2:] == [None, None]
+    # (A plan together is the plans alone: tests/gate/test_plan_together.py.)
+    from stacks import CONNECTOR_STACK
+
+    files = write_stacks(tmp_path / "out", {CONNECTOR_STACK: synthesized[CONNECTOR_STACK]})
+    shared = plans(files, tmp_path / "shared", terraform_cli_config)
+    (reattach,) = served
+    assert json.loads(reattach or "{}").keys() == {shared_provider.PROVIDER}
+    with monkeypatch.context() as debugging:
+        debugging.setenv("TF_LOG_PROVIDER", "off")  # a run being debugged starts terraform's own providers
+        assert plans(files, tmp_path / "usual", terraform_cli_config) == shared
+    assert served[1:] == [None]
+
+    @contextlib.contextmanager
+    def unreachable(terraform):
+        yield json.dumps(REATTACH)  # terraform cannot attach to it: it plans again as usual
+
+    monkeypatch.setattr(shared_provider, "provider_serving", unreachable)
+    assert plans(files, tmp_path / "fallback", terraform_cli_config) == shared
 
 
 @pytest.mark.integration
@@ -64,21 +73,6 @@ def test_two_aws_provider_configurations_plan_as_usual(synthesized, terraform_cl
     (plan,) = plans(write_stacks(tmp_path / "out", {NODE_STACK: stack}), tmp_path / "plan", terraform_cli_config)
     assert served == []  # not even tried: one provider process serves one configuration
     assert {c["address"] for c in plan["resource_changes"]} >= {"aws_iam_role.node_role"}
-
-
-@pytest.mark.integration
-def test_terraform_failing_with_the_shared_provider_plans_again_as_usual(synthesized, terraform_cli_config, tmp_path, monkeypatch):
-    from stacks import CONNECTOR_STACK
-
-    files = write_stacks(tmp_path / "out", {CONNECTOR_STACK: synthesized[CONNECTOR_STACK]})
-    expected = plans(files, tmp_path / "usual", terraform_cli_config)
-
-    @contextlib.contextmanager
-    def unreachable(terraform):
-        yield json.dumps(REATTACH)  # terraform cannot attach to it
-
-    monkeypatch.setattr(shared_provider, "provider_serving", unreachable)
-    assert plans(files, tmp_path / "fallback", terraform_cli_config) == expected
 
 
 def fake_provider(workdir: Path, script: str) -> Path:
