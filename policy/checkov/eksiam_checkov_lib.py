@@ -106,6 +106,8 @@ def references(conf: dict[str, Any]) -> list[str]:
 
 HANDOFF_VERSION = 1
 _handoffs: dict[str, list[dict[str, Any]]] = {}
+# Each file's identity, by hand-off and checkov's name for the file.
+_identities: dict[tuple[str, str], dict[str, Any] | None] = {}
 # The file the check being run is reading, as checkov names it to the check (set by
 # EksiamCheck.run before each evaluation; checkov evaluates one resource at a time in a process).
 _current_file = {"path": ""}
@@ -138,11 +140,14 @@ def shared_identity() -> dict[str, Any] | None:
     path = os.environ.get(IDENTITY_ENV)
     if not path:
         return None
-    entries = [entry for entry in _handoff(path) if _names(entry["target"], _current_file["path"])]
-    if len(entries) != 1:
-        raise ValueError(f"the gate's hand-off names {len(entries)} files {_current_file['path']!r}: reinstall eksiam")
-    identity: dict[str, Any] | None = entries[0]["identity"]
-    return identity
+    # Looked up once per file: every check on every resource asks, and a run has many files.
+    key = (path, _current_file["path"])
+    if key not in _identities:
+        entries = [entry for entry in _handoff(path) if _names(entry["target"], _current_file["path"])]
+        if len(entries) != 1:
+            raise ValueError(f"the gate's hand-off names {len(entries)} files {_current_file['path']!r}: reinstall eksiam")
+        _identities[key] = entries[0]["identity"]
+    return _identities[key]
 
 
 def short_name(address: str) -> str:
