@@ -105,7 +105,7 @@ def parse_output(data: Any, framework: str, file: str, source_text: str = "") ->
         tuple(sorted(findings, key=lambda f: (-f.severity, f.rule, f.resource))),
         EngineSummary(evaluated=passed + failed, failed=failed, passed=passed),
         rules,
-        tuple(passed_checks),
+        tuple(sorted(passed_checks)),  # checkov lists its graph checks in any order from run to run
     )
 
 
