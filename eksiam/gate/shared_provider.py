@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -73,16 +74,18 @@ def provider_serving(terraform: Terraform) -> Iterator[str | None]:
         output = Path(sockets) / "provider.log"
         # In debug mode the provider logs every request at trace level unless told otherwise.
         quiet = dict.fromkeys(_PROVIDER_LOGS, "off")
+        command = [str(binary), "-debug"]
         try:
             process = serving.enter_context(
-                processes.serving([str(binary), "-debug"], cwd=terraform.workdir, env={**env, **quiet, "TMPDIR": sockets}, output=output)
+                processes.serving(command, cwd=terraform.workdir, env={**env, **quiet, "TMPDIR": sockets}, output=output)
             )
-        except OSError:
-            process = None
-        yield _reattach_config(process, output) if process is not None else None
+        except OSError:  # it cannot start: terraform starts its own
+            yield None
+            return
+        yield _reattach_config(process, output)
 
 
-def _reattach_config(process: Any, output: Path) -> str | None:
+def _reattach_config(process: subprocess.Popen[bytes], output: Path) -> str | None:
     """What the provider prints for terraform to attach to it, once it listens; None if it ends
     or says nothing of the kind in :data:`START_SECONDS`."""
     deadline = time.monotonic() + START_SECONDS

@@ -253,13 +253,14 @@ def _plan_key_parts(cli_config: Path) -> dict[str, Any]:
 
 
 def _plan_alone(stack_file: Path, desired: Any, scratch_root: Path, cli_config: Path) -> dict[str, Any]:
+    from eksiam.gate import shared_provider
+    from eksiam.gate.plan_together import refusal
+
     workdir = scratch_root / stack_file.parent.name
     _write_files(workdir, {"cdk.tf.json": desired, "eksiam_plan_override.tf.json": PLAN_OVERRIDE})
     terraform = Terraform(workdir, cli_config)
     terraform.init()
-    from eksiam.gate.plan_together import refusal
-    from eksiam.gate import shared_provider
-
+    # One provider process serves one provider configuration: a stack that could have more plans as usual.
     return shared_provider.plan_json(terraform) if refusal(desired) is None else terraform.plan_json()
 
 
