@@ -56,23 +56,13 @@ def run(
     then), :class:`Stopping` if the gate is shutting down, and :class:`OSError` if the
     command cannot start.
     """
-    with _lock:
-        if _stopping.is_set():
-            raise Stopping("the gate is shutting down: no new tool is started")
-        process = subprocess.Popen(
-            command, cwd=cwd, env=dict(env), shell=shell, text=True, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        _running[process.pid] = process
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except BaseException:
-        _end_group(process)
-        raise
-    finally:
-        _kill_group(process.pid)  # whatever the tool left running in its group
-        with _lock:
-            _running.pop(process.pid, None)
+    started = _in_own_group(command, cwd=cwd, env=env, shell=shell, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with started as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:
+            _end_group(process)
+            raise
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
@@ -83,19 +73,23 @@ def serving(command: Sequence[str], *, cwd: str | Path, env: Mapping[str, str], 
 
     Raises :class:`Stopping` if the gate is shutting down, :class:`OSError` if it cannot start.
     """
+    with open(output, "wb") as log, _in_own_group(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT) as process:
+        yield process
+
+
+@contextlib.contextmanager
+def _in_own_group(command: Sequence[str] | str, *, cwd: str | Path, env: Mapping[str, str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """``command`` started (unless the gate is stopping) as the leader of a new process group
+    that :func:`terminate_all` signals; the group is ended, and the leader reaped, after the block."""
     with _lock:
         if _stopping.is_set():
             raise Stopping("the gate is shutting down: no new tool is started")
-        with open(output, "wb") as log:
-            process = subprocess.Popen(
-                command, cwd=cwd, env=dict(env), start_new_session=True,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            )
+        process = subprocess.Popen(command, cwd=cwd, env=dict(env), start_new_session=True, stdin=subprocess.DEVNULL, **popen)
         _running[process.pid] = process
     try:
         yield process
     finally:
-        _kill_group(process.pid)
+        _kill_group(process.pid)  # whatever the tool left running in its group
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=GRACE_SECONDS)
         with _lock:
