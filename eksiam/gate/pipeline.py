@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager as ContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
@@ -132,24 +132,25 @@ def run_check(request: CheckRequest, progress: Progress | None = None) -> Report
     _check_tools(request, app=not request.inputs)
     if request.inputs:
         documents = load_inputs(request.inputs, limits.max_input_bytes)
-        with _checkov_ahead(request, config, limits) if _checkov_reads(documents) else nullcontext():
-            report = _evaluate(documents, config, request, waivers, progress, {}, limits)
+        if _checkov_reads(documents):
+            _start_checkov_ahead(request, config, limits)
+        report = _evaluate(documents, config, request, waivers, progress, {}, limits)
     else:
         report = _check_app(config, request, waivers, progress, limits)
     progress.total()
     return report
 
 
-def _checkov_ahead(request: CheckRequest, config: Config, limits: Limits) -> ContextManager[None]:
-    """A checkov process importing checkov while the run goes on, to take on all of the run's
+def _start_checkov_ahead(request: CheckRequest, config: Config, limits: Limits) -> None:
+    """A checkov server importing checkov while the run goes on, to take on all of the run's
     inputs, whatever their frameworks (eksiam.gate.checkov.warm)."""
     if not request.use_checkov:
-        return nullcontext()
+        return
     from eksiam.gate.checkov import find_checkov
-    from eksiam.gate.checkov.warm import warm_checkov
+    from eksiam.gate.checkov.warm import start_ahead
 
     options = _checkov_options(config, limits)
-    return warm_checkov(find_checkov(options.executable), options, 1)
+    start_ahead(find_checkov(options.executable), options)
 
 
 def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:
@@ -244,7 +245,7 @@ def _check_app(
             # verdicts then likely are too, and a checkov a miss needs starts then.
             planned = plan_stacks(
                 stack_files, run_dir / "plan", cli_config, request.cache,
-                before_terraform=lambda: cleanup.enter_context(_checkov_ahead(request, config, limits)),
+                before_terraform=lambda: _start_checkov_ahead(request, config, limits),
             )
         plan_files = [plan_file for plan_file, _ in planned]
         cached_plans = sum(cached for _, cached in planned)

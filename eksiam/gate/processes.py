@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eksiam.errors import EksiamError, ToolError
 
@@ -182,12 +182,23 @@ def _watch(shutdown: int) -> None:
         time.sleep(0.1)
 
 
-def kill_group(process: subprocess.Popen[str]) -> None:
+class GroupLeader(Protocol):
+    """What :func:`kill_group` needs of a process: a Popen, or a checkov run in a server's child."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+    def communicate(self, input: Any = None, timeout: float | None = None) -> Any: ...  # noqa: A002 - Popen's name
+
+
+def kill_group(process: GroupLeader) -> None:
     """End the process group ``process`` leads at once (SIGKILL; a tool's workers and plugins
     are in it too), or the leader alone when the group cannot be signalled, and reap it.
 
-    The one way the gate ends a tool's process group (terraform, the app, checkov, a checkov
-    started ahead)."""
+    The one way the gate ends a tool's process group (terraform, the app, a checkov server and
+    a checkov run in its child)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -218,14 +218,14 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     project = tmp_path / "project"
     shutil.copytree(workdir, project)
     monkeypatch.chdir(project)
-    started_ahead = []  # the checkov processes asked for by each start ahead of the inputs
-    start_ahead = warm.warm_checkov
+    started_ahead = []  # the checkov executables asked for ahead of the inputs
+    start_ahead = warm.start_ahead
 
-    def counting(executable, options, count):
-        started_ahead.append(count)
-        return start_ahead(executable, options, count)
+    def counting(executable, options):
+        started_ahead.append(str(executable))
+        return start_ahead(executable, options)
 
-    monkeypatch.setattr(warm, "warm_checkov", counting)
+    monkeypatch.setattr(warm, "start_ahead", counting)
     first = json.loads((project / "stdout.json").read_text())
     assert "cached" not in first["summary"]["opa"] and "cached" not in first["summary"]["checkov"]
     code, out, err = run_cli(["check", "--format", "json"], capsys)
@@ -246,7 +246,7 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     assert {"EKSIAM-ROLE-003", "CKV_EKSIAM_6", "CKV_EKSIAM_4", "CKV_AWS_274"} <= set(admin["checks"])
     assert changed["summary"]["findings"]["total"] == 1
     assert "1 of 2 plans cached" in err and "cached" not in changed["summary"]["opa"]
-    assert started_ahead == [1]  # one, as terraform plans, for every input whatever its framework
+    assert len(started_ahead) == 1  # once, as terraform plans, for every input whatever its framework
     # --no-cache: the verdicts just stored for these very files are not read.
     synthesized = [str(p) for p in sorted((project / "cdktf.out" / "stacks").glob("*/cdk.tf.json"))]
     code, out, _ = run_cli(["check", "--format", "json", "--no-cache", "--input", *synthesized], capsys)

@@ -1,7 +1,8 @@
 """checkov, the gate's second engine: built-in checks plus ``policy/checkov`` (CKV_EKSIAM_*).
 
-checkov runs as a subprocess (the ``checkov`` script installed next to the gate's Python, or a
-process of its interpreter started ahead, :mod:`~eksiam.gate.checkov.warm`), once per run
+checkov runs as a subprocess (a child of a server of the interpreter of the ``checkov`` script
+installed next to the gate's Python, which imported checkov once, ahead of the run:
+:mod:`~eksiam.gate.checkov.warm`; or a wrapper script as it is), once per run
 over all of its inputs, each read by its framework: ``terraform_json`` on synthesized
 ``cdk.tf.json``, ``terraform_plan`` on ``terraform show -json`` plans (where the IAM privilege-escalation checks
 CKV_AWS_286–290/355 and CKV_AWS_274, AdministratorAccess attached, see resolved values). All of

@@ -323,11 +323,11 @@ def _scan_isolating_faults(
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
     try:
-        process, job = warm.start(command, cwd, env)
+        process = warm.start(command, cwd, env)
     except OSError as error:
         raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
     try:
-        stdout, stderr = process.communicate(input=job, timeout=timeout)
+        stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(process)
         raise ToolError(
