@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,12 @@ def lines_of(*texts: str) -> list[int]:
 
 
 def build(suppressions: bool = False) -> dict:
-    stack = TerraformStack(Testing.app(), "prod")
+    with tempfile.TemporaryDirectory() as outdir:  # Testing.app() alone leaves one in TMPDIR
+        return build_in(outdir, suppressions)
+
+
+def build_in(outdir: str, suppressions: bool) -> dict:
+    stack = TerraformStack(Testing.app(outdir=outdir), "prod")
     AwsProvider(stack, "aws", region="eu-west-1")
     nodes = EksNodeRole(stack, "workers")  # the construct's line
     admin = IamRolePolicyAttachment(stack, "admin", role=nodes.name, policy_arn=ADMIN)  # the raw resource's line
@@ -92,8 +98,8 @@ def test_a_suppression_beyond_the_gates_limit_is_refused():
         apply_suppressions(Report(findings=()), stacks, today=datetime.date(2026, 6, 1), max_days=90)
 
 
-def test_a_suppression_without_a_reason_fails_at_the_apps_line():
-    stack = TerraformStack(Testing.app(), "prod")
+def test_a_suppression_without_a_reason_fails_at_the_apps_line(tmp_path):
+    stack = TerraformStack(Testing.app(outdir=str(tmp_path)), "prod")
     nodes = EksNodeRole(stack, "workers")
     with pytest.raises(UsageError, match="reason"):
         suppress(nodes, "EKSIAM-NODE-003", "because", "2099-01-01")

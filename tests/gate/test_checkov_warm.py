@@ -46,9 +46,8 @@ def served(monkeypatch) -> list[str]:
 
 @pytest.fixture
 def marker(monkeypatch) -> str:
-    """A value of MARKER in this process's environment, so in that of every server started
-    from now on (a process's /proc environ is the one it started with); no server before it."""
-    warm.stop_all()
+    """A value of MARKER in this process's environment, so in that of every process started
+    from now on (a process's /proc environ is the one it started with)."""
     value = uuid.uuid4().hex
     monkeypatch.setenv(MARKER, value)
     return value
@@ -73,6 +72,20 @@ def gone_soon(value: str, within: float = 15.0) -> bool:
     return not marked(value)
 
 
+def servers() -> set[int]:
+    """The live checkov servers of this process: its children running the server program."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and len(command) > 2 and command[1] == b"-c" and command[2].startswith(b'"""checkov as the gate'):
+            found.add(int(entry))
+    return found
+
+
 def fresh(tmp_path: Path, options: CheckovOptions) -> CheckovOptions:
     """``options`` with checkov started as it is, through a wrapper: no server."""
     wrapper = tmp_path / "checkov"
@@ -95,53 +108,52 @@ def inputs(synth_dir: Path, tmp_path: Path) -> dict[str, str]:
     return {str(node): "terraform_json", str(with_s3): "terraform_json", str(ADVERSARIAL / "node_count_admin.plan.json"): "terraform_plan"}
 
 
-def test_a_served_run_gives_the_verdict_of_a_fresh_checkov_whatever_its_settings(synth_dir, tmp_path, served, marker):
+def test_a_served_run_gives_the_verdict_of_a_fresh_checkov_whatever_its_settings(synth_dir, tmp_path, served):
     files = inputs(synth_dir, tmp_path)
     other = CheckovOptions(settings={"node": {"role_name": "NodeInstanceRole", "additional_policy_arns": [S3_READ_ONLY]}})
+    warm.start_ahead(find_checkov(), CheckovOptions())
+    served.clear()
     first = scan_mixed(files)
-    # Served by the server the first run started, which imported checkov with other settings:
-    # the checks read theirs as they run.
+    # Served by the server started with the default settings: the checks read theirs as they run.
     second = scan_mixed(files, other)
-    assert served == [str(find_checkov())] and len(marked(marker)) == 1
-    assert first == scan_mixed(files, fresh(tmp_path, CheckovOptions()))
+    assert served == [str(find_checkov())] * 2
     assert second == scan_mixed(files, fresh(tmp_path, other))
     assert any(r.findings for r in first.values()) and any(not r.findings for r in first.values())
-    assert first != second
+    assert first != second  # the settings changed the verdict
 
 
-def test_one_server_serves_runs_whose_environment_differs_only_where_the_import_did_not_look(synth_dir, monkeypatch, served, marker):
+def test_one_server_serves_runs_whose_environment_differs_only_where_the_import_did_not_look(synth_dir, monkeypatch, served):
     node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
     scan_files([node], "terraform_json")
-    (server,) = marked(marker)
-    monkeypatch.setenv(MARKER, "changed")  # nothing in checkov reads it
+    (server,) = servers()
+    monkeypatch.setenv(MARKER, uuid.uuid4().hex)  # nothing in checkov reads it
     monkeypatch.setenv("PYTEST_CURRENT_TEST", "another test")
     scan_files([node], "terraform_json")
-    assert served == [str(find_checkov())] and marked(marker) == [server]
+    assert served[-1:] == [str(find_checkov())] and servers() == {server}
+    taken = len(served)
     monkeypatch.setenv("NO_COLOR", "1")  # read as checkov imports: another server
     scan_files([node], "terraform_json")
-    assert served == [str(find_checkov())]
-    assert gone_soon(marker), "an idle server beyond the one kept"
-    assert len(marked("changed")) == 1
+    assert len(served) == taken
+    assert len(servers()) == 1 and servers() != {server}  # one idle server is kept: the latest
 
 
-def test_a_run_that_times_out_ends_alone_and_the_server_serves_the_next(synth_dir, served, marker):
+def test_a_run_that_times_out_ends_alone_and_the_server_serves_the_next(synth_dir, served):
     node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
-    warm.start_ahead(find_checkov(), CheckovOptions())
-    scan_files([node], "terraform_json")  # the server has imported checkov
-    (server,) = marked(marker)
+    scan_files([node], "terraform_json")  # a server has imported checkov
+    (server,) = servers()
     with pytest.raises(ToolError, match="did not finish"):
         scan_file(node, "terraform_json", CheckovOptions(timeout=0.01))
-    assert marked(marker) == [server]
+    assert servers() == {server}
     assert scan_files([node], "terraform_json")[node].summary.evaluated > 0
-    assert len(served) == 3 and marked(marker) == [server]
+    assert served[-2:] == [str(find_checkov())] * 2 and servers() == {server}
 
 
-def test_a_run_that_times_out_while_checkov_imports_ends_its_server(synth_dir, marker):
+def test_a_run_that_times_out_while_checkov_imports_ends_its_server(synth_dir, monkeypatch, marker):
+    monkeypatch.setenv("NO_COLOR", "a value no server started with")  # so a server starts now
     node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
     with pytest.raises(ToolError, match="did not finish"):
         scan_file(node, "terraform_json", CheckovOptions(timeout=0.01))
     assert gone_soon(marker, within=1.0)
-    assert scan_files([node], "terraform_json")[node].summary.evaluated > 0
 
 
 def test_a_server_without_checkov_fails_the_run_with_its_reason(synth_dir, tmp_path, marker):
@@ -160,19 +172,20 @@ def evaluated_in_a_fork(node: str, served: list[str], queue) -> None:
     queue.put((scan_files([node], "terraform_json")[node].summary.evaluated, served))
 
 
-def test_a_forked_copy_of_the_program_starts_its_own_server_and_leaves_the_programs_alone(synth_dir, served, marker):
+def test_a_forked_copy_of_the_program_starts_its_own_server_and_leaves_the_programs_alone(synth_dir, served):
     node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
     scan_files([node], "terraform_json")
-    (server,) = marked(marker)
+    (server,) = servers()
+    taken = len(served)
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=evaluated_in_a_fork, args=(node, served, queue))
     child.start()
     evaluated, served_in_the_copy = queue.get(timeout=120)
     child.join()
-    assert evaluated > 0 and served_in_the_copy == []  # the program's idle server was not the copy's
+    assert evaluated > 0 and len(served_in_the_copy) == taken  # the program's idle server was not the copy's
     assert scan_files([node], "terraform_json")[node].summary.evaluated > 0
-    assert served == [str(find_checkov())] and server in marked(marker)
+    assert len(served) == taken + 1 and servers() == {server}
 
 
 PROGRAM = textwrap.dedent("""

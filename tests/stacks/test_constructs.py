@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 
 import pytest
 
@@ -13,9 +14,10 @@ from eksiam.cdk import AwsProvider, IamRole, IamServiceLinkedRole, TerraformStac
 
 def synth(build) -> str:
     """Synthesize what ``build`` adds to a fresh stack, as cdktf's testing guide does."""
-    stack = TerraformStack(Testing.app(), "test")
-    build(stack)
-    return Testing.synth(stack)
+    with tempfile.TemporaryDirectory() as outdir:  # Testing.app() alone leaves one in TMPDIR
+        stack = TerraformStack(Testing.app(outdir=outdir), "test")
+        build(stack)
+        return Testing.synth(stack)
 
 
 def node_attachments(synthesized: str) -> dict:
@@ -135,8 +137,8 @@ def test_invalid_props_are_rejected_before_synth(bad):
         EksNodeRoleProps(**bad)
 
 
-def test_full_stack_is_valid_terraform(terraform_cli_config):
-    app = Testing.app()
+def test_full_stack_is_valid_terraform(terraform_cli_config, tmp_path):
+    app = Testing.app(outdir=str(tmp_path))
     stack = TerraformStack(app, "test")
     AwsProvider(stack, "aws", region="us-east-1")
     EksConnectorAgentRole(stack, "connector")
