@@ -54,9 +54,13 @@ wheel: $(PY_STAMP)
 # gate runs them: eksiam/gate/terraform.py) collects garbage at GOGC=400: ~15% less CPU.
 test test-fast: export GOGC ?= 400
 
+# mypy checks types beside the suite (its output follows the suite's); either failing fails.
 test: setup
-	@$(VENV)/bin/mypy
-	@$(VENV)/bin/python -m pytest -n auto --dist loadgroup
+	@typecheck="$$(mktemp)"; trap 'rm -f "$$typecheck"' EXIT; \
+	$(VENV)/bin/mypy > "$$typecheck" 2>&1 & mypy_pid=$$!; \
+	$(VENV)/bin/python -m pytest -n auto --dist loadgroup; tests=$$?; \
+	wait $$mypy_pid; typed=$$?; cat "$$typecheck"; \
+	[ $$tests -eq 0 ] && [ $$typed -eq 0 ] || exit $$(( tests ? tests : typed ))
 
 # Feedback in about a minute: the unit, Rego, report and input tests, which start no terraform,
 # cdktf (jsii), moto or checkov process (tests/conftest.py: --fast). `make test` runs them all.

@@ -26,7 +26,6 @@ from eksiam.gate.opa.decision import DocumentDecision, OpaOutcome, decision_from
 from eksiam.gate.opa.inprocess import InProcessEvaluator
 from eksiam.gate.opa.modules import policy_modules
 from eksiam.gate.opa.proof import known_rule_ids
-from eksiam.gate.opa.rest import RestEvaluator
 
 CACHE_KIND = "opa"
 
@@ -66,6 +65,9 @@ def open_opa(
     known = known_rule_ids(policy_dir)
     if opa_url is None:
         return InProcessEvaluator(policy_dir, modules, known, policy_config)
+    # Imported here: its HTTP client (opa-python-client, aiohttp) is a third of a run's start-up.
+    from eksiam.gate.opa.rest import RestEvaluator
+
     return RestEvaluator(
         policy_dir, opa_url, modules=modules, known_rules=known, token=token,
         policy_config=policy_config, timeout=timeout, environ=environ,
