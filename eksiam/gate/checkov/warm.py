@@ -16,8 +16,8 @@ on SIGTERM like any tool; a run's child ends with its server.
 
 checkov reads some of its environment as it imports. A server serves a run whose environment
 agrees with the server's on every variable the import read (the server reports them), but for
-``HOME`` and ``TMPDIR``, the server's own empty directory, which its children do not use
-(see :data:`_NOT_SETTINGS`). The run's own environment is in place when its checks run.
+``HOME``, the server's own empty directory, and ``TMPDIR`` (see :data:`_NOT_SETTINGS`). The
+run's own environment is in place when its checks run.
 """
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ from eksiam.gate.processes import GRACE_SECONDS, kill_group
 
 # The program each server runs (see that file).
 _SERVER = (Path(__file__).with_name("worker_script.py")).read_text(encoding="utf-8")
-# What may differ between a server's environment and its run's: read when the checks run, or
-# (HOME, TMPDIR) a directory of the server's own, removed with it, so that one killed while it
-# imports leaves nothing in the user's.
+# What may differ between a server's environment and its run's: read when the checks run;
+# HOME, a directory of the server's own (no ~/.checkov.yaml changes what it does); TMPDIR,
+# read again by each run. The server keeps the user's TMPDIR: checkov's HCL parser (lark)
+# caches its grammar tables there, and building them again costs about 1 s of CPU.
 _NOT_SETTINGS = ("HOME", "TMPDIR", IDENTITY_ENV, FAULTS_ENV)
 # Idle servers kept at a time: one per environment a program checks with is plenty.
 KEPT_IDLE = 1
@@ -61,7 +62,7 @@ class _Server:
     def __init__(self, executable: str, interpreter: Path, env: Mapping[str, str]) -> None:
         self.executable = executable
         self.home = Path(tempfile.mkdtemp(prefix="eksiam-checkov-home-"))
-        self.env = {**env, "HOME": str(self.home), "TMPDIR": str(self.home)}
+        self.env = {**env, "HOME": str(self.home)}
         self.reads: dict[str, Any] | None = None  # the first answer, once read
         self.busy = False
         self._pending = b""
