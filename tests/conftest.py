@@ -22,7 +22,8 @@ SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 # Where terraform run by cdktf's Testing helpers finds the project's CLI config (the offline
 # provider mirror): named in the environment before any cdktf import, because jsii's Node
 # process copies the environment once, when it starts; written by `terraform_cli_config`.
-_CLI_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="eksiam-tests-"))
+# Made by pytest_configure (a program importing this module for its helpers makes none).
+_CLI_CONFIG_DIR: Path | None = None
 # jsii unpacks every assembly once into a package cache under HOME (the AWS provider's is
 # ~0.4 GB, ~10 s to unpack). A test that gives a process a HOME of its own points it at this
 # cache, as a CI runner restores its caches: what such a test checks is not jsii's unpacking.
@@ -45,11 +46,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    global _CLI_CONFIG_DIR
+    _CLI_CONFIG_DIR = Path(tempfile.mkdtemp(prefix="eksiam-tests-"))
     os.environ["TF_CLI_CONFIG_FILE"] = str(_CLI_CONFIG_DIR / "terraform.rc")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_CLI_CONFIG_DIR, ignore_errors=True)
+    if _CLI_CONFIG_DIR is not None:
+        shutil.rmtree(_CLI_CONFIG_DIR, ignore_errors=True)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -151,6 +155,7 @@ def terraform_cli_config() -> Path:
     """The project's Terraform CLI config (offline provider mirror when there is one)."""
     from eksiam.gate.terraform import write_cli_config
 
+    assert _CLI_CONFIG_DIR is not None, "pytest_configure makes it"
     return write_cli_config(_CLI_CONFIG_DIR)
 
 

@@ -84,6 +84,21 @@ class Cache:
             return None
         return entry["value"]
 
+    def directory(self, kind: str) -> Path | None:
+        """A directory of this user's alone under the root, for a tool's own cache files (what
+        checkov's parser writes as it imports); None when the cache is off or it cannot be made."""
+        if not self.enabled:
+            return None
+        path = self.root / kind
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            info = path.lstat()
+        except OSError:
+            return None
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        return path
+
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store ``value`` under ``key``; a cache that cannot be written is simply not used."""
         if not self.enabled:

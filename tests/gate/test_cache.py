@@ -84,3 +84,14 @@ def test_tree_digest_follows_content_and_names(tmp_path):
     second = tree_digest(tmp_path, "**/*.rego")
     (tmp_path / "a.rego").rename(tmp_path / "b.rego")
     assert len({first, second, tree_digest(tmp_path, "**/*.rego")}) == 3
+
+
+def test_a_tools_cache_directory_is_this_users_alone_or_none(tmp_path):
+    directory = Cache(tmp_path / "cache").directory("checkov-import")
+    assert directory == tmp_path / "cache" / "checkov-import" and directory.stat().st_mode & 0o777 == 0o700
+    assert Cache(tmp_path / "cache", enabled=False).directory("other") is None
+    assert not (tmp_path / "cache" / "other").exists()
+    directory.chmod(0o777)  # others could have written what the tool would read back
+    assert Cache(tmp_path / "cache").directory("checkov-import") is None
+    (tmp_path / "file").write_text("")
+    assert Cache(tmp_path / "file").directory("x") is None  # cannot be made: no cache, no error

@@ -73,7 +73,7 @@ def test_one_run_of_both_frameworks_gives_each_file_the_verdict_of_its_framework
             assert scans[(kind, label)] == alone[str(fixture_files[(kind, label)])], (kind, label)
     started = []
     start = warm.start
-    monkeypatch.setattr(warm, "start", lambda command, cwd, env: started.append(command) or start(command, cwd, env))
+    monkeypatch.setattr(warm, "start", lambda command, *rest: started.append(command) or start(command, *rest))
     inputs = [(fixture_files[(kind, "bad")], kind) for kind in ("synth", "plan")]
     result = run_checkov(inputs, options=SSM_ALLOWED, cache=None)
     (command,) = started

@@ -145,9 +145,9 @@ def checkov_starts(monkeypatch) -> list[list[str]]:
     started: list[list[str]] = []
     start = warm.start
 
-    def recording(command, cwd, env):
+    def recording(command, *rest):
         started.append(list(command))
-        return start(command, cwd, env)
+        return start(command, *rest)
 
     monkeypatch.setattr(warm, "start", recording)
     return started

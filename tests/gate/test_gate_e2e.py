@@ -221,9 +221,9 @@ def test_a_rerun_is_served_from_the_cache_until_a_stack_changes(clean_run, tmp_p
     started_ahead = []  # the checkov executables asked for ahead of the inputs
     start_ahead = warm.start_ahead
 
-    def counting(executable, options):
+    def counting(executable, options, import_cache=None):
         started_ahead.append(str(executable))
-        return start_ahead(executable, options)
+        return start_ahead(executable, options, import_cache)
 
     monkeypatch.setattr(warm, "start_ahead", counting)
     first = json.loads((project / "stdout.json").read_text())

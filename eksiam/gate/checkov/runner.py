@@ -182,7 +182,8 @@ def scan_mixed(
         env[FAULTS_ENV] = str(faults_file)
         label = next(iter(copies)) if len(copies) == 1 else f"{len(copies)} files"
         used = sorted({frameworks[path] for path in copies})
-        stdout, _ = _run(checkov_command(executable, list(copies.values()), used, out_dir, options), scratch_dir, env, options.timeout, label)
+        command = checkov_command(executable, list(copies.values()), used, out_dir, options)
+        stdout, _ = _run(command, scratch_dir, env, options.timeout, label, cache.directory(IMPORT_CACHE_KIND))
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
         faults = _faults_by_input(faults_file, given)
@@ -234,6 +235,8 @@ def _faults_by_input(faults_file: Path, given: Handoff) -> dict[str, str]:
 
 
 CACHE_KIND = "checkov"
+# Where a checkov server's import keeps what it caches (eksiam.gate.checkov.warm.start).
+IMPORT_CACHE_KIND = "checkov-import"
 
 
 def _common_key_parts(options: CheckovOptions) -> dict[str, Any]:
@@ -321,9 +324,9 @@ def _scan_isolating_faults(
 # --- running ---------------------------------------------------------------------------
 
 
-def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str) -> tuple[str, str]:
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float, label: str, import_cache: Path | None) -> tuple[str, str]:
     try:
-        process = warm.start(command, cwd, env)
+        process = warm.start(command, cwd, env, import_cache)
     except OSError as error:
         raise ToolError(f"cannot start checkov ({command[0]}): {error.strerror or error}; reinstall it with `make run`") from None
     try:

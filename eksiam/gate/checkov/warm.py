@@ -16,8 +16,8 @@ on SIGTERM like any tool; a run's child ends with its server.
 
 checkov reads some of its environment as it imports. A server serves a run whose environment
 agrees with the server's on every variable the import read (the server reports them), but for
-``HOME``, the server's own empty directory, and ``TMPDIR`` (see :data:`_NOT_SETTINGS`). The
-run's own environment is in place when its checks run.
+``HOME``, the server's own empty directory, and ``TMPDIR``, where the import keeps its caches
+(see :data:`_NOT_SETTINGS`). The run's own environment is in place when its checks run.
 """
 
 from __future__ import annotations
@@ -39,15 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from eksiam.gate.checkov.environment import IDENTITY_ENV, CheckovOptions, checkov_environment
-from eksiam.gate.checkov.worker_script import FAULTS_ENV
+from eksiam.gate.checkov.worker_script import FAULTS_ENV, HOME_PREFIX
 from eksiam.gate.processes import GRACE_SECONDS, kill_group
 
 # The program each server runs (see that file).
 _SERVER = (Path(__file__).with_name("worker_script.py")).read_text(encoding="utf-8")
 # What may differ between a server's environment and its run's: read when the checks run;
 # HOME, a directory of the server's own (no ~/.checkov.yaml changes what it does); TMPDIR,
-# read again by each run. The server keeps the user's TMPDIR: checkov's HCL parser (lark)
-# caches its grammar tables there, and building them again costs about 1 s of CPU.
+# where the import keeps its caches (see start()), read again by each run.
 _NOT_SETTINGS = ("HOME", "TMPDIR", IDENTITY_ENV, FAULTS_ENV)
 # Idle servers kept at a time: one per environment a program checks with is plenty.
 KEPT_IDLE = 1
@@ -59,22 +58,30 @@ _servers: list[_Server] = []
 class _Server:
     """One server process and what it said of itself."""
 
-    def __init__(self, executable: str, interpreter: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, executable: str, interpreter: Path, env: Mapping[str, str], import_cache: Path | None) -> None:
         self.executable = executable
-        self.home = Path(tempfile.mkdtemp(prefix="eksiam-checkov-home-"))
-        self.env = {**env, "HOME": str(self.home)}
+        self.home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
+        self.env = {**env, "HOME": str(self.home), "TMPDIR": str(import_cache or self.home)}
         self.reads: dict[str, Any] | None = None  # the first answer, once read
         self.busy = False
         self._pending = b""
+        # Read when the server ends early (it cannot import checkov); a file without a name,
+        # gone with the last process that holds it.
+        self.stderr = tempfile.TemporaryFile()
         try:
-            with open(self.home / "stderr", "wb") as stderr:  # read when the server ends early
-                self.process = subprocess.Popen(
-                    [str(interpreter), "-c", _SERVER], env=self.env, cwd=self.home, start_new_session=True,
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                )
+            self.process = subprocess.Popen(
+                [str(interpreter), "-c", _SERVER, str(self.home)], env=self.env, cwd=self.home, start_new_session=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            )
         except OSError:
+            self.stderr.close()
             shutil.rmtree(self.home, ignore_errors=True)
             raise
+
+    def errors(self) -> str:
+        """What the server wrote on stderr (a traceback, when it could not import checkov)."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")
 
     def answer(self, deadline: float | None) -> dict[str, Any] | None:
         """The server's next answer; None once it has ended. Raises TimeoutError at ``deadline``."""
@@ -127,6 +134,7 @@ class _Server:
 
     def stop(self) -> None:
         kill_group(self.process)
+        self.stderr.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -173,7 +181,7 @@ class ServedRun:
         stdout, stderr = (_read(self.output / name) for name in ("stdout", "stderr"))
         shutil.rmtree(self.output, ignore_errors=True)
         if self.server.process.poll() is not None:
-            stderr += _read(self.server.home / "stderr")
+            stderr += self.server.errors()
             _forget(self.server)
         else:
             _release(self.server)
@@ -192,8 +200,9 @@ class ServedRun:
         self.returncode = code if code else -signal.SIGKILL
 
 
-def start_ahead(executable: Path, options: CheckovOptions) -> None:
-    """A server for runs with ``options``, started now unless one is waiting already."""
+def start_ahead(executable: Path, options: CheckovOptions, import_cache: Path | None = None) -> None:
+    """A server for runs with ``options``, started now unless one is waiting already
+    (``import_cache``: see :func:`start`)."""
     interpreter = interpreter_of(executable)
     if interpreter is None:
         return
@@ -203,17 +212,21 @@ def start_ahead(executable: Path, options: CheckovOptions) -> None:
         _release(waiting)
         return
     with contextlib.suppress(OSError):  # checkov then starts with its run, and says why if it cannot
-        server = _Server(str(executable), interpreter, env)
+        server = _Server(str(executable), interpreter, env, import_cache)
         with _lock:
             _servers.append(server)
     _trim()
 
 
-def start(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ServedRun | subprocess.Popen[str]:
+def start(
+    command: Sequence[str], cwd: Path, env: Mapping[str, str], import_cache: Path | None = None
+) -> ServedRun | subprocess.Popen[str]:
     """The checkov run ``command`` (whose first word is the checkov script), started: on an idle
     server that serves it, else on a server started now, else (a script that is not checkov's
     own, or whose interpreter is not named plainly: :func:`interpreter_of`) the script itself.
-    Raises OSError when nothing can be started."""
+    A server started now imports checkov with ``import_cache`` as its TMPDIR, where checkov's
+    HCL parser (lark) keeps its grammar tables (building them costs about 1 s of CPU); without
+    one, in a directory of its own, removed with it. Raises OSError when nothing can be started."""
     interpreter = interpreter_of(Path(command[0]))
     if interpreter is None:
         return subprocess.Popen(
@@ -222,7 +235,7 @@ def start(command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> ServedRu
         )
     server = take(command[0], env)
     if server is None:
-        server = _Server(command[0], interpreter, env)
+        server = _Server(command[0], interpreter, env, import_cache)
         server.busy = True
         with _lock:
             _servers.append(server)

@@ -15,7 +15,8 @@ leaves it as it was for the next job. The process answers on stdout, one JSON li
 - ``{"pid": n}`` when a job's child is started (the leader of its own process group);
 - ``{"exit": code}`` when it has ended: checkov's exit code, or minus the signal that ended it.
 
-It ends when stdin closes (the gate has gone) or after :data:`IDLE_SECONDS` with no job.
+It ends when stdin closes (the gate has gone), on SIGTERM, or after :data:`IDLE_SECONDS`
+with no job, and removes the directory the gate made for it (its first argument).
 
 When a job's environment names a faults file (:data:`FAULTS_ENV`), a check that raises on a
 resource is written there as one JSON object per line (``file``, ``check``, ``resource``,
@@ -32,6 +33,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import signal
 import sys
 import tempfile
@@ -40,6 +42,8 @@ import warnings
 from typing import Any
 
 FAULTS_ENV = "EKSIAM_CHECKOV_FAULTS"
+# How the gate names the directory it makes for a server (its HOME).
+HOME_PREFIX = "eksiam-checkov-home-"
 # A process left without a job this long ends: one kept by a long-lived program (a notebook,
 # a test session) does not hold checkov's memory for ever.
 IDLE_SECONDS = 600.0
@@ -140,6 +144,7 @@ def _scanner_pattern(frame: Any) -> str | None:
 def run_job(job: dict[str, Any]) -> int:
     """One checkov run, in the child forked for it: as the ``checkov`` script would run it."""
     os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _end_with_parent()
     stdin = os.open(os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
@@ -207,8 +212,16 @@ def serve() -> int:
 
 
 def main() -> int:
-    answer(import_checkov())
-    return serve()
+    # The server's own directory (HOME), made for it by the gate: removed as it ends, also
+    # when the gate is gone without ending it (stdin closed) or ends it with SIGTERM.
+    home = sys.argv[1] if len(sys.argv) > 1 and os.path.basename(sys.argv[1]).startswith(HOME_PREFIX) else None
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        answer(import_checkov())
+        return serve()
+    finally:
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
