@@ -73,7 +73,7 @@ class Cache:
         path = self._path(kind, key)
         try:
             info = path.lstat()
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not stat.S_ISREG(info.st_mode) or not _this_users_alone(info):
                 return None
             entry = json.loads(path.read_bytes())
         except (OSError, ValueError):
@@ -95,7 +95,7 @@ class Cache:
             info = path.lstat()
         except OSError:
             return None
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        if not stat.S_ISDIR(info.st_mode) or not _this_users_alone(info):
             return None
         return path
 
@@ -113,3 +113,9 @@ class Cache:
             os.replace(temporary, path)
         except OSError:
             return
+
+
+def _this_users_alone(info: os.stat_result) -> bool:
+    """Whether only this user could have written what ``info`` describes (its owner, and
+    writable by neither group nor others): nothing another user wrote is trusted."""
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)

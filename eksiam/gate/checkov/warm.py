@@ -48,7 +48,7 @@ _SERVER = (Path(__file__).with_name("worker_script.py")).read_text(encoding="utf
 # HOME, a directory of the server's own (no ~/.checkov.yaml changes what it does); TMPDIR,
 # where the import keeps its caches (see start()), read again by each run.
 _NOT_SETTINGS = ("HOME", "TMPDIR", IDENTITY_ENV, FAULTS_ENV)
-# Idle servers kept at a time: one per environment a program checks with is plenty.
+# Idle servers kept at a time (at least one): one per environment a program checks with is plenty.
 KEPT_IDLE = 1
 
 _lock = threading.Lock()
@@ -298,7 +298,7 @@ def _trim() -> None:
     with _lock:
         ended = [s for s in _servers if not s.busy and s.process.poll() is not None]
         idle = [s for s in _servers if not s.busy and s not in ended]
-        surplus = ended + idle[:-KEPT_IDLE] if KEPT_IDLE else ended + idle
+        surplus = ended + idle[:-KEPT_IDLE]
         _servers[:] = [s for s in _servers if s not in surplus]
     for server in surplus:
         server.stop()
