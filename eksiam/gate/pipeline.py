@@ -146,12 +146,9 @@ def _start_checkov_ahead(request: CheckRequest, config: Config, limits: Limits) 
     inputs, whatever their frameworks (eksiam.gate.checkov.warm)."""
     if not request.use_checkov:
         return
-    from eksiam.gate.checkov import find_checkov
-    from eksiam.gate.checkov.runner import IMPORT_CACHE_KIND
-    from eksiam.gate.checkov.warm import start_ahead
+    from eksiam.gate.checkov.runner import start_ahead
 
-    options = _checkov_options(config, limits)
-    start_ahead(find_checkov(options.executable), options, request.cache.directory(IMPORT_CACHE_KIND))
+    start_ahead(_checkov_options(config, limits), request.cache)
 
 
 def _checkov_options(config: Config, limits: Limits) -> CheckovOptions:

@@ -183,7 +183,7 @@ def scan_mixed(
         label = next(iter(copies)) if len(copies) == 1 else f"{len(copies)} files"
         used = sorted({frameworks[path] for path in copies})
         command = checkov_command(executable, list(copies.values()), used, out_dir, options)
-        stdout, _ = _run(command, scratch_dir, env, options.timeout, label, cache.directory(IMPORT_CACHE_KIND))
+        stdout, _ = _run(command, scratch_dir, env, options.timeout, label, cache.directory(_IMPORT_CACHE_KIND))
         report_file = out_dir / "results_json.json"
         raw = report_file.read_text(encoding="utf-8") if report_file.is_file() else stdout
         faults = _faults_by_input(faults_file, given)
@@ -236,7 +236,13 @@ def _faults_by_input(faults_file: Path, given: Handoff) -> dict[str, str]:
 
 CACHE_KIND = "checkov"
 # Where a checkov server's import keeps what it caches (eksiam.gate.checkov.warm.start).
-IMPORT_CACHE_KIND = "checkov-import"
+_IMPORT_CACHE_KIND = "checkov-import"
+
+
+def start_ahead(options: CheckovOptions, cache: Cache) -> None:
+    """A checkov server importing checkov now, for a scan of this run with ``options`` later
+    (:func:`eksiam.gate.checkov.warm.start_ahead`)."""
+    warm.start_ahead(find_checkov(options.executable), options, cache.directory(_IMPORT_CACHE_KIND))
 
 
 def _common_key_parts(options: CheckovOptions) -> dict[str, Any]:
