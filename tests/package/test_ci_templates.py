@@ -16,7 +16,7 @@ from tests.conftest import JSII_PACKAGE_CACHE, PROJECT_ROOT
 from tests.package.ci_steps import run_action, run_gitlab_job
 from tests.package.userapp import TWO_STACKS, dependencies_without_eksiam, make_two_stack_app, run, tool_path, user_env
 
-# Each test is a whole CI run of its own: spread over the workers (each builds the wheel once).
+# Each test is a whole CI run of its own: spread over the workers (the wheel is built once).
 pytestmark = pytest.mark.integration
 
 NO_FLAW = TWO_STACKS.replace("if admin:", "if False:")
