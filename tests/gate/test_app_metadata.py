@@ -32,21 +32,17 @@ def lines_of(*texts: str) -> list[int]:
 def build(suppressions: bool = False) -> dict:
     # Testing.app() and Testing.full_synth() would each leave a directory in TMPDIR.
     with tempfile.TemporaryDirectory() as outdir:
-        return build_in(outdir, suppressions)
-
-
-def build_in(outdir: str, suppressions: bool) -> dict:
-    app = Testing.app(outdir=outdir)
-    stack = TerraformStack(app, "prod")
-    AwsProvider(stack, "aws", region="eu-west-1")
-    nodes = EksNodeRole(stack, "workers")  # the construct's line
-    admin = IamRolePolicyAttachment(stack, "admin", role=nodes.name, policy_arn=ADMIN)  # the raw resource's line
-    if suppressions:
-        suppress(admin, "CKV_AWS_274", "Accepted by the platform team until the migration (PLAT-1)", "2099-12-31")
-        suppress(nodes, "EKSIAM-NODE-003", "Accepted by the platform team until the migration (PLAT-1)", datetime.date(2000, 1, 1))
-    # The stack's JSON as the app writes it (Testing.synth drops the "//" metadata).
-    app.synth()
-    return json.loads((Path(outdir) / "stacks" / "prod" / "cdk.tf.json").read_text())
+        app = Testing.app(outdir=outdir)
+        stack = TerraformStack(app, "prod")
+        AwsProvider(stack, "aws", region="eu-west-1")
+        nodes = EksNodeRole(stack, "workers")  # the construct's line
+        admin = IamRolePolicyAttachment(stack, "admin", role=nodes.name, policy_arn=ADMIN)  # the raw resource's line
+        if suppressions:
+            suppress(admin, "CKV_AWS_274", "Accepted by the platform team until the migration (PLAT-1)", "2099-12-31")
+            suppress(nodes, "EKSIAM-NODE-003", "Accepted by the platform team until the migration (PLAT-1)", datetime.date(2000, 1, 1))
+        # The stack's JSON as the app writes it (Testing.synth drops the "//" metadata).
+        app.synth()
+        return json.loads((Path(outdir) / "stacks" / "prod" / "cdk.tf.json").read_text())
 
 
 def finding(rule: str, resource: str) -> Finding:

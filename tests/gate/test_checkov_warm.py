@@ -53,6 +53,12 @@ def marker(monkeypatch) -> str:
     return value
 
 
+@pytest.fixture
+def node(synth_dir) -> str:
+    """The synthesized node stack (written by the session's synth)."""
+    return str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+
+
 def marked(value: str) -> list[int]:
     needle = f"{MARKER}={value}".encode()
     pids = []
@@ -97,19 +103,18 @@ def fresh(tmp_path: Path, options: CheckovOptions) -> CheckovOptions:
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
 
-def inputs(synth_dir: Path, tmp_path: Path) -> dict[str, str]:
+def inputs(node: str, tmp_path: Path) -> dict[str, str]:
     """The synthesized node stack, the same with S3 read access for the nodes, and an
     adversarial plan: both frameworks, passes and failures."""
-    node = synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json"
-    stack = json.loads(node.read_text())
+    stack = json.loads(Path(node).read_text())
     stack["resource"]["aws_iam_role_policy_attachment"]["node_s3"] = {"role": "${aws_iam_role.node_role.name}", "policy_arn": S3_READ_ONLY}
     with_s3 = tmp_path / "with_s3.tf.json"
     with_s3.write_text(json.dumps(stack))
-    return {str(node): "terraform_json", str(with_s3): "terraform_json", str(ADVERSARIAL / "node_count_admin.plan.json"): "terraform_plan"}
+    return {node: "terraform_json", str(with_s3): "terraform_json", str(ADVERSARIAL / "node_count_admin.plan.json"): "terraform_plan"}
 
 
-def test_a_served_run_gives_the_verdict_of_a_fresh_checkov_whatever_its_settings(synth_dir, tmp_path, served):
-    files = inputs(synth_dir, tmp_path)
+def test_a_served_run_gives_the_verdict_of_a_fresh_checkov_whatever_its_settings(node, tmp_path, served):
+    files = inputs(node, tmp_path)
     other = CheckovOptions(settings={"node": {"role_name": "NodeInstanceRole", "additional_policy_arns": [S3_READ_ONLY]}})
     warm.start_ahead(find_checkov(), CheckovOptions())
     served.clear()
@@ -122,8 +127,7 @@ def test_a_served_run_gives_the_verdict_of_a_fresh_checkov_whatever_its_settings
     assert first != second  # the settings changed the verdict
 
 
-def test_one_server_serves_runs_whose_environment_differs_only_where_the_import_did_not_look(synth_dir, monkeypatch, served):
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+def test_one_server_serves_runs_whose_environment_differs_only_where_the_import_did_not_look(node, monkeypatch, served):
     scan_files([node], "terraform_json")
     (server,) = servers()
     monkeypatch.setenv(MARKER, uuid.uuid4().hex)  # nothing in checkov reads it
@@ -137,8 +141,7 @@ def test_one_server_serves_runs_whose_environment_differs_only_where_the_import_
     assert len(servers()) == 1 and servers() != {server}  # one idle server is kept: the latest
 
 
-def test_a_run_that_times_out_ends_alone_and_the_server_serves_the_next(synth_dir, served):
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+def test_a_run_that_times_out_ends_alone_and_the_server_serves_the_next(node, served):
     scan_files([node], "terraform_json")  # a server has imported checkov
     (server,) = servers()
     with pytest.raises(ToolError, match="did not finish"):
@@ -148,20 +151,18 @@ def test_a_run_that_times_out_ends_alone_and_the_server_serves_the_next(synth_di
     assert served[-2:] == [str(find_checkov())] * 2 and servers() == {server}
 
 
-def test_a_run_that_times_out_while_checkov_imports_ends_its_server(synth_dir, monkeypatch, marker):
+def test_a_run_that_times_out_while_checkov_imports_ends_its_server(node, monkeypatch, marker):
     monkeypatch.setenv("NO_COLOR", "a value no server started with")  # so a server starts now
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
     with pytest.raises(ToolError, match="did not finish"):
         scan_file(node, "terraform_json", CheckovOptions(timeout=0.01))
     assert gone_soon(marker, within=1.0)
 
 
-def test_a_server_without_checkov_fails_the_run_with_its_reason(synth_dir, tmp_path, marker):
+def test_a_server_without_checkov_fails_the_run_with_its_reason(node, tmp_path, marker):
     # checkov's own script, whose interpreter has no checkov: the server dies importing it.
     script = tmp_path / "checkov"
     script.write_text(f"#!{Path(sys.base_prefix) / 'bin' / 'python3'}\nfrom checkov.main import Checkov\n")
     script.chmod(0o755)
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
     with pytest.raises(ToolError, match=r"checkov failed on .*\(exit 1\): ModuleNotFoundError: No module named 'checkov'"):
         scan_file(node, "terraform_json", CheckovOptions(executable=str(script)))
     assert gone_soon(marker, within=1.0)
@@ -172,8 +173,7 @@ def evaluated_in_a_fork(node: str, served: list[str], queue) -> None:
     queue.put((scan_files([node], "terraform_json")[node].summary.evaluated, served))
 
 
-def test_a_forked_copy_of_the_program_starts_its_own_server_and_leaves_the_programs_alone(synth_dir, served):
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+def test_a_forked_copy_of_the_program_starts_its_own_server_and_leaves_the_programs_alone(node, served):
     scan_files([node], "terraform_json")
     (server,) = servers()
     taken = len(served)
@@ -200,8 +200,7 @@ PROGRAM = textwrap.dedent("""
 """)
 
 
-def test_no_server_outlives_its_program(synth_dir, monkeypatch, marker):
-    node = str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+def test_no_server_outlives_its_program(node, monkeypatch, marker):
     done = subprocess.run([sys.executable, "-c", PROGRAM, "scan", node], capture_output=True, text=True, timeout=120)
     assert int(done.stdout) > 0, done.stderr
     assert marked(marker) == []
