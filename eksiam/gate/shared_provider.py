@@ -53,8 +53,9 @@ def plan_json(terraform: Terraform) -> dict[str, Any]:
 
 
 def installed_provider(workdir: Path) -> Path | None:
-    """The AWS provider binary ``terraform init`` installed for ``workdir``; None unless exactly one."""
-    found = [p for p in (workdir / ".terraform" / "providers" / PROVIDER).glob("*/*/terraform-provider-aws*") if p.is_file()]
+    """The AWS provider binary ``terraform init`` installed for ``workdir``, as an absolute path
+    (the provider starts in ``workdir``, where a relative one would name nothing); None unless exactly one."""
+    found = [p for p in (workdir.absolute() / ".terraform" / "providers" / PROVIDER).glob("*/*/terraform-provider-aws*") if p.is_file()]
     return found[0] if len(found) == 1 else None
 
 

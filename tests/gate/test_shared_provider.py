@@ -101,6 +101,16 @@ def test_a_provider_serving_for_the_block_is_gone_after_it(tmp_path):
     assert not Path((tmp_path / "tmpdir").read_text().strip()).exists()  # nor its socket's directory
 
 
+def test_a_working_directory_named_relative_to_the_current_one_is_served(tmp_path, monkeypatch):
+    # As the CLI names its scratch directories (.eksiam/run-*/plan): the provider starts there.
+    (tmp_path / "plan" / "announcement").parent.mkdir()
+    (tmp_path / "plan" / "announcement").write_text(f"TF_REATTACH_PROVIDERS='{json.dumps(REATTACH)}'\n")
+    fake_provider(tmp_path / "plan", "cat announcement\nexec sleep 300\n")
+    monkeypatch.chdir(tmp_path)
+    with shared_provider.provider_serving(Terraform(Path("plan"), Path("terraform.rc"))) as reattach:
+        assert json.loads(reattach or "null") == REATTACH
+
+
 @pytest.mark.parametrize("script", ["exit 1\n", "echo \"TF_REATTACH_PROVIDERS='not json'\"\nsleep 300\n",
                                     "echo \"TF_REATTACH_PROVIDERS='{\\\"registry.terraform.io/hashicorp/random\\\": {}}'\"\nsleep 300\n"],
                          ids=["exits", "not-json", "another-provider"])
