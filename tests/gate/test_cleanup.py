@@ -63,11 +63,12 @@ def start_gate(project: Path, command: str, tmp: Path) -> tuple[subprocess.Popen
 
 
 def wait_for(gate: subprocess.Popen[str], marker: str, names: tuple[str, ...], timeout: float = 600) -> list[tuple[int, str]]:
-    """Wait until a process of the run whose name starts with one of ``names`` is running."""
+    """Wait until a process of the run is running under each of ``names`` (as /proc/<pid>/comm
+    gives them: cut to 15 characters)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         running = [(pid, name) for pid, name in processes_marked(marker) if pid != gate.pid]
-        if any(name.startswith(names) for _, name in running):
+        if set(names) <= {name for _, name in running}:
             return running
         if gate.poll() is not None:
             pytest.fail(f"the gate ended (exit {gate.returncode}) before {names} ran: {gate.stderr.read() if gate.stderr else ''}")
@@ -92,8 +93,8 @@ def leftovers(project: Path) -> list[str]:
 def test_sigterm_while_terraform_plans_ends_terraform_and_its_providers(project, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tmpdir")
     gate, marker = start_gate(project, "check", tmp)
-    running = wait_for(gate, marker, ("terraform-prov",))
-    assert any(name == "terraform" for _, name in running)
+    # The gate starts the provider terraform's plan attaches to (eksiam.gate.shared_provider).
+    wait_for(gate, marker, ("terraform-provi", "terraform"))
     code, err = terminate(gate)
     assert code == 128 + signal.SIGTERM and err.splitlines()[-1] == "eksiam: terminated" and "Traceback" not in err
     assert none_left(marker), processes_marked(marker)
