@@ -1,18 +1,18 @@
 """The checkov tests' inputs: IAM documents and stacks in the exact shape the SDK synthesizes
 (policy documents as JSON strings, the partition as `${data.aws_partition.X.partition}`), the
-same stacks planned by the real terraform binary (the project's CLI config), and a fake checkov."""
+same stacks planned by the gate with the real terraform binary (the project's CLI config), and
+a fake checkov."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from eksiam.gate.terraform import plan_stacks
 
 def partition_lookup(prefix: str) -> str:
     return "${data.aws_partition." + prefix + "_partition.partition}"
@@ -138,60 +138,23 @@ BAD = stack_of(
 )
 
 
-PROVIDER_OVERRIDE = {
-    "provider": {
-        "aws": [
-            {
-                "region": "us-east-1",
-                "access_key": "fixture",
-                "secret_key": "fixture",
-                "skip_credentials_validation": True,
-                "skip_requesting_account_id": True,
-                "skip_metadata_api_check": True,
-                "skip_region_validation": True,
-            }
-        ]
-    }
-}
-
-
-def terraform_plan(stack: dict, workdir: Path, cli_config: Path) -> Path:
-    """`terraform show -json` of a first deploy of ``stack``, with no credentials and no network."""
-    workdir.mkdir(parents=True)
-    (workdir / "cdk.tf.json").write_text(json.dumps(stack, indent=2))
-    (workdir / "fixture_override.tf.json").write_text(json.dumps(PROVIDER_OVERRIDE))
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    for command in (
-        ["terraform", "init", "-input=false", "-no-color"],
-        ["terraform", "plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.tfplan", "-no-color"],
-    ):
-        subprocess.run(command, cwd=workdir, env=env, check=True, capture_output=True, timeout=300)
-    shown = subprocess.run(
-        ["terraform", "show", "-json", "plan.tfplan"], cwd=workdir, env=env, check=True, capture_output=True, timeout=300
-    )
-    plan = workdir / "plan.json"
-    plan.write_bytes(shown.stdout)
-    return plan
-
-
 @pytest.fixture(scope="session")
 def fixture_files(tmp_path_factory, terraform_cli_config) -> dict[tuple[str, str], Path]:
-    """{(framework kind, "good"|"bad"): file}: the synthesized shape and its real plan."""
+    """{(framework kind, "good"|"bad"): file}: the synthesized shape and its real plan, as the
+    gate plans it (both in one terraform run: a plan together is each plan alone,
+    tests/gate/test_plan_together.py)."""
     if shutil.which("terraform") is None:
         pytest.fail("terraform is not on PATH: the plan fixtures need the real binary")
     root = tmp_path_factory.mktemp("checkov")
     files: dict[tuple[str, str], Path] = {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        plans = {}
-        for label, stack in (("good", GOOD), ("bad", BAD)):
-            synth_dir = root / "synth" / label
-            synth_dir.mkdir(parents=True)
-            synth = synth_dir / "cdk.tf.json"
-            synth.write_text(json.dumps(stack, indent=2))
-            files[("synth", label)] = synth
-            plans[label] = pool.submit(terraform_plan, stack, root / "plan" / label, terraform_cli_config)
-        for label, plan in plans.items():
-            files[("plan", label)] = plan.result()
+    for label, stack in (("good", GOOD), ("bad", BAD)):
+        synth = root / "synth" / label / "cdk.tf.json"
+        synth.parent.mkdir(parents=True)
+        synth.write_text(json.dumps(stack, indent=2))
+        files[("synth", label)] = synth
+    planned = plan_stacks([files[("synth", "good")], files[("synth", "bad")]], root / "plan", terraform_cli_config)
+    for label, (plan, _) in zip(("good", "bad"), planned):
+        files[("plan", label)] = plan
     return files
 
 
