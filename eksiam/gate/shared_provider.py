@@ -39,8 +39,10 @@ _REATTACH_LINE = "TF_REATTACH_PROVIDERS='"
 _PROVIDER_LOGS = ("TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_SDK_HELPER_SCHEMA", "TF_LOG_SDK_MUX")
 
 
-def plan_json(terraform: Terraform) -> dict[str, Any]:
-    """``terraform.plan_json()`` with one AWS provider process for its plan and show."""
+def plan_json(terraform: Terraform, *, again_as_usual: bool = True) -> dict[str, Any]:
+    """``terraform.plan_json()`` with one AWS provider process for its plan and show. When
+    terraform fails with it, it plans again as usual (the error reported is then terraform's
+    own), unless ``again_as_usual`` is False: the caller then raises the error or plans otherwise."""
     with provider_serving(terraform) as reattach:
         if reattach is not None:
             try:
@@ -48,7 +50,8 @@ def plan_json(terraform: Terraform) -> dict[str, Any]:
             except processes.Stopping:
                 raise
             except ToolError:
-                pass  # planned again as usual: the error reported is terraform's own
+                if not again_as_usual:
+                    raise
     return terraform.plan_json()
 
 

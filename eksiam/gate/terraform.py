@@ -286,7 +286,8 @@ def _plan_together(
     terraform = Terraform(root, cli_config)
     try:
         terraform.init()
-        combined = shared_provider.plan_json(terraform)
+        # Failing, the stacks are planned one by one (each as usual should its provider fail).
+        combined = shared_provider.plan_json(terraform, again_as_usual=False)
     except processes.Stopping:
         raise
     except ToolError:

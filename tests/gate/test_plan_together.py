@@ -11,7 +11,7 @@ import pytest
 
 from eksiam.errors import ToolError
 from eksiam.gate.plan_together import refusal, together_refusal
-from eksiam.gate.terraform import plan_stacks
+from eksiam.gate.terraform import Terraform, plan_stacks
 from stacks import CONNECTOR_STACK, NODE_STACK
 from tests.conftest import comparable_plan, planned_together, write_stacks
 
@@ -48,12 +48,23 @@ def test_stacks_configuring_the_provider_differently_are_planned_one_by_one(synt
     assert [json.loads(p.read_text())["resource_changes"] != [] for p, _ in planned] == [True, True]
 
 
-def test_a_stack_terraform_rejects_is_named_though_planned_with_others(synthesized, terraform_cli_config, tmp_path):
+def test_a_stack_terraform_rejects_is_named_though_planned_with_others(synthesized, terraform_cli_config, tmp_path, monkeypatch):
     stacks = copy.deepcopy(synthesized)
     stacks[CONNECTOR_STACK]["resource"]["aws_iam_role"]["connector_agent_role"]["name"] = "${aws_iam_role.missing.name}"
     files = write_stacks(tmp_path / "out", stacks)
+    plans: list[str] = []
+    run = Terraform.run
+
+    def recording(terraform: Terraform, *args: str) -> str:
+        if args[0] == "plan":
+            plans.append(terraform.workdir.name)
+        return run(terraform, *args)
+
+    monkeypatch.setattr(Terraform, "run", recording)
     with pytest.raises(ToolError, match=rf"terraform plan failed in .*{CONNECTOR_STACK}: .*undeclared resource"):
         plan_stacks(files, tmp_path / "plans", terraform_cli_config)
+    # The failed plan together is not made again without the shared provider: each stack is.
+    assert sorted(plans) == sorted([".together", CONNECTOR_STACK, CONNECTOR_STACK, NODE_STACK])
 
 
 def test_the_synthesized_stacks_can_be_planned_together(synthesized):
