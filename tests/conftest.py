@@ -66,8 +66,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test using a fixture that starts tools is an integration test, and --fast leaves
-    every integration test out."""
+    """A test using a fixture that starts tools is an integration test; --fast leaves every
+    integration test out, and a whole run starts with them."""
     for item in items:
         if _TOOL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
@@ -84,6 +84,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if slow:
             config.hook.pytest_deselected(items=slow)
             items[:] = [item for item in items if not item.get_closest_marker("integration")]
+    else:
+        # The integration tests (seconds each) first, the unit tests (milliseconds) after: the
+        # workers pull tests in this order, so the last ones to finish are short and no worker
+        # idles long while another ends a long test.
+        items.sort(key=lambda item: item.get_closest_marker("integration") is None)
 
 
 @pytest.hookimpl(tryfirst=True)
