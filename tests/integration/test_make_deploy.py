@@ -1,4 +1,5 @@
-"""`make deploy` / `make destroy` as users run them: the real cdktf-cli against moto's server."""
+"""`make deploy` / `make destroy` as users run them: the real cdktf-cli against moto's server,
+running this repository's main.py with the Node that package.json installs."""
 
 from __future__ import annotations
 

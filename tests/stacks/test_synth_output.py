@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,20 +55,3 @@ def test_unknown_flag_is_usage_error(capsys):
 @pytest.mark.parametrize("stack", [CONNECTOR_STACK, NODE_STACK])
 def test_terraform_init_and_validate_offline(synth_dir, terraform_cli_config, tmp_path, stack):
     assert_validates_offline(synth_dir / "stacks" / stack, tmp_path / stack, terraform_cli_config)
-
-
-@pytest.mark.integration
-def test_cdktf_cli_synth_runs_main_py(tmp_path):
-    cdktf = PROJECT_ROOT / "node_modules" / ".bin" / "cdktf"
-    if not cdktf.exists():
-        pytest.fail("cdktf-cli is not installed: run `make setup`")
-    env = dict(os.environ, CDKTF_DISABLE_TELEMETRY="true", CHECKPOINT_DISABLE="1",
-               PATH=f"{PROJECT_ROOT / 'node_modules' / 'node' / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run(
-        [str(cdktf), "synth", "--output", str(tmp_path / "out")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
-    node = json.loads((tmp_path / "out" / "stacks" / NODE_STACK / "cdk.tf.json").read_text())
-    assert "node_role" in node["resource"]["aws_iam_role"]
-    assert "end-of-life" not in (done.stdout + done.stderr).lower()
