@@ -51,17 +51,13 @@ def test_a_plan_made_with_one_shared_provider_is_the_plan_terraform_makes_on_its
     shared = plans(files, tmp_path / "shared", terraform_cli_config)
     (reattach,) = served
     assert json.loads(reattach or "{}").keys() == {shared_provider.PROVIDER}
-    with monkeypatch.context() as debugging:
-        debugging.setenv("TF_LOG_PROVIDER", "off")  # a run being debugged starts terraform's own providers
-        assert plans(files, tmp_path / "usual", terraform_cli_config) == shared
-    assert served[1:] == [None]
 
     @contextlib.contextmanager
     def unreachable(terraform):
         yield json.dumps(REATTACH)  # terraform cannot attach to it: it plans again as usual
 
     monkeypatch.setattr(shared_provider, "provider_serving", unreachable)
-    assert plans(files, tmp_path / "fallback", terraform_cli_config) == shared
+    assert plans(files, tmp_path / "usual", terraform_cli_config) == shared
 
 
 @pytest.mark.integration
@@ -124,10 +120,10 @@ def test_without_an_installed_provider_or_while_debugging_nothing_starts(tmp_pat
     with shared_provider.provider_serving(Terraform(tmp_path, tmp_path / "terraform.rc")) as reattach:
         assert reattach is None  # no .terraform: init has not run
     fake_provider(tmp_path, "touch started\nsleep 300\n")
-    for name in ("TF_LOG", "TF_REATTACH_PROVIDERS"):
+    for name in ("TF_LOG", "TF_LOG_PROVIDER", "TF_REATTACH_PROVIDERS"):
         with monkeypatch.context() as env:
-            env.setenv(name, "trace" if name == "TF_LOG" else json.dumps(REATTACH))
+            env.setenv(name, json.dumps(REATTACH) if name == "TF_REATTACH_PROVIDERS" else "trace")
             with shared_provider.provider_serving(Terraform(tmp_path, tmp_path / "terraform.rc")) as reattach:
                 assert reattach is None
     assert not (tmp_path / "started").exists()
-    assert "TF_LOG" not in os.environ
+    assert "TF_LOG" not in os.environ and "TF_LOG_PROVIDER" not in os.environ
