@@ -14,6 +14,7 @@ import pytest
 
 from eksiam.gate.terraform import plan_stacks
 
+
 def partition_lookup(prefix: str) -> str:
     return "${data.aws_partition." + prefix + "_partition.partition}"
 
