@@ -80,7 +80,7 @@ def record_check_faults(faults_file: str) -> None:
                 logging.error("Failed to run check %s on %s, and to record it in %s", self.id, scanned_file, faults_file)
             raise
 
-    BaseCheck.run = run_recording_faults  # type: ignore[method-assign]
+    BaseCheck.run = run_recording_faults
 
 
 def import_checkov() -> dict[str, Any]:
