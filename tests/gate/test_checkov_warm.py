@@ -56,7 +56,9 @@ def marker(monkeypatch) -> str:
 @pytest.fixture
 def node(synth_dir) -> str:
     """The synthesized node stack (written by the session's synth)."""
-    return str(synth_dir / "stacks" / "eksiam-node" / "cdk.tf.json")
+    from stacks import NODE_STACK  # here: importing stacks starts jsii, which --fast runs must not
+
+    return str(synth_dir / "stacks" / NODE_STACK / "cdk.tf.json")
 
 
 def marked(value: str) -> list[int]:

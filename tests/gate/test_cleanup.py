@@ -62,14 +62,13 @@ def start_gate(project: Path, command: str, tmp: Path) -> tuple[subprocess.Popen
     return gate, marker
 
 
-def wait_for(gate: subprocess.Popen[str], marker: str, names: tuple[str, ...], timeout: float = 600) -> list[tuple[int, str]]:
+def wait_for(gate: subprocess.Popen[str], marker: str, names: tuple[str, ...], timeout: float = 600) -> None:
     """Wait until a process of the run is running under each of ``names`` (as /proc/<pid>/comm
     gives them: cut to 15 characters)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        running = [(pid, name) for pid, name in processes_marked(marker) if pid != gate.pid]
-        if set(names) <= {name for _, name in running}:
-            return running
+        if set(names) <= {name for pid, name in processes_marked(marker) if pid != gate.pid}:
+            return
         if gate.poll() is not None:
             pytest.fail(f"the gate ended (exit {gate.returncode}) before {names} ran: {gate.stderr.read() if gate.stderr else ''}")
         time.sleep(0.05)
